@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Sextant",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sextant", targets: ["sextant"]),
+        .library(name: "DNSWire", targets: ["DNSWire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+    ],
+    targets: [
+        // The DNS message format. Standard library only: no I/O, no Foundation.
+        .target(name: "DNSWire"),
+        // The domain: the answer table snapshot and (later) the ClusterSet store.
+        .target(
+            name: "ClusterSet",
+            dependencies: [
+                "DNSWire",
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
+        ),
+        .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
+        // Reading the zones/ folder.
+        .target(
+            name: "Zones",
+            dependencies: [
+                "ClusterSet", "DNSWire", "CLDNS",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
+        .target(name: "CNetShim"),
+        // Sockets, workers, limits.
+        .target(
+            name: "DNSServer",
+            dependencies: [
+                "DNSWire", "ClusterSet", "CNetShim",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "sextant",
+            dependencies: [
+                "DNSServer", "Zones", "ClusterSet", "DNSWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
+        .testTarget(name: "ClusterSetTests", dependencies: ["ClusterSet", "DNSWire"]),
+        .testTarget(name: "ZonesTests", dependencies: ["Zones", "ClusterSet", "DNSWire"]),
+        .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "ClusterSet", "DNSWire"]),
+        // Black-box: starts the built `sextant` binary and speaks DNS to it over sockets.
+        .testTarget(
+            name: "SextantTests",
+            dependencies: ["DNSWire", "sextant"]
+        ),
+    ]
+)

@@ -1,0 +1,20 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include "CNetShim.h"
+
+_Static_assert(sizeof(struct cns_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr size");
+_Static_assert(offsetof(struct cns_mmsghdr, msg_len) == offsetof(struct mmsghdr, msg_len), "msg_len offset");
+
+int cns_recvmmsg(int fd, struct cns_mmsghdr *vec, unsigned int vlen, int flags) {
+    return recvmmsg(fd, (struct mmsghdr *)vec, vlen, flags, NULL);
+}
+
+int cns_sendmmsg(int fd, struct cns_mmsghdr *vec, unsigned int vlen, int flags) {
+    return sendmmsg(fd, (struct mmsghdr *)vec, vlen, flags);
+}
+
+int cns_errno(void) { return errno; }
+
+int cns_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }

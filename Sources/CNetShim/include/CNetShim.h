@@ -1,0 +1,22 @@
+#ifndef CNETSHIM_H
+#define CNETSHIM_H
+// recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define, and
+// defining it in a public header breaks the import of that module. So this header
+// declares a layout-identical mirror of struct mmsghdr and wrappers implemented in
+// the .c file, where _GNU_SOURCE is set.
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+struct cns_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+
+/// recvmmsg with MSG_DONTWAIT semantics left to the caller's flags; returns -1 and errno on failure.
+int cns_recvmmsg(int fd, struct cns_mmsghdr *vec, unsigned int vlen, int flags);
+int cns_sendmmsg(int fd, struct cns_mmsghdr *vec, unsigned int vlen, int flags);
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (also _GNU_SOURCE only).
+int cns_accept_nonblocking(int fd);
+/// errno, read through a function so Swift sees the thread's value.
+int cns_errno(void);
+#endif

@@ -1,0 +1,197 @@
+import DNSWire
+
+/// The immutable answer table: every name Sextant serves, in lower-cased wire form,
+/// mapped to answers that are already in wire format.
+///
+/// This is the snapshot the DNS workers read (DESIGN.md "The data path"). Compiling
+/// it does all the work (grouping, glue, compression); answering is a hash probe and a
+/// copy. Its storage is raw memory owned by the object, so reading it costs no
+/// reference counting and no bounds-checked array access on the query path.
+public final class AnswerTable: @unchecked Sendable {
+    // @unchecked: every stored buffer is written once in init and only read afterwards;
+    // deinit frees them when the last reader drops its reference.
+
+    /// A precompiled answer: `arena[offset..<offset+length]` holds three UInt16 counts
+    /// (answer, authority, additional) followed by the section bytes, compiled for a
+    /// question that starts at offset 12 with a name of the looked-up length.
+    public struct AnswerRef: Sendable, Equatable {
+        public var offset: UInt32
+        public var length: UInt32
+        static let none = AnswerRef(offset: 0, length: 0)
+        public var isNone: Bool { length == 0 }
+    }
+
+    /// What the table says about a question.
+    public enum Lookup: Sendable, Equatable {
+        /// Records of the asked type (or a CNAME) exist: answer with these sections.
+        case answer(AnswerRef, zone: Int)
+        /// The name exists, with no records of this type.
+        case noData(zone: Int)
+        /// The name is under `zone` and does not exist.
+        case nxDomain(zone: Int)
+        /// Not under any served zone.
+        case refused
+    }
+
+    struct Slot {
+        var hash: UInt64
+        var nameOffset: UInt32
+        var nameLength: UInt16  // 0: empty slot
+        var node: UInt32
+    }
+
+    struct Node {
+        var zone: UInt16
+        var firstType: UInt32
+        var typeCount: UInt16
+        /// Every RRset of the name, for QTYPE ANY; `none` for an empty non-terminal.
+        var any: AnswerRef
+        /// For a CNAME owner: the answer for types without their own entry.
+        var fallback: AnswerRef
+    }
+
+    struct TypeEntry {
+        var type: UInt16
+        var answer: AnswerRef
+    }
+
+    struct ZoneInfo {
+        var apexOffset: UInt32
+        var apexLength: UInt16
+        /// The SOA record after its owner name (type, class, TTL, RDLENGTH, RDATA), with the
+        /// negative TTL min(SOA TTL, MINIMUM) (RFC 2308 §5), uncompressed.
+        var negativeSOA: AnswerRef
+    }
+
+    let arena: UnsafeMutableRawBufferPointer
+    let slots: UnsafeMutableBufferPointer<Slot>
+    let nodes: UnsafeMutableBufferPointer<Node>
+    let types: UnsafeMutableBufferPointer<TypeEntry>
+    let zoneInfo: UnsafeMutableBufferPointer<ZoneInfo>
+    let slotMask: Int
+
+    /// The served zones' apexes, in the order of `zone` indexes.
+    public let zones: [DNSName]
+    /// Number of distinct owner names (empty non-terminals included).
+    public var nameCount: Int { nodes.count }
+    /// Bytes of precompiled answers and names.
+    public var arenaBytes: Int { arena.count }
+
+    init(arena a: [UInt8], slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName]) {
+        func copy<T>(_ src: [T]) -> UnsafeMutableBufferPointer<T> {
+            let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(src.count, 1))
+            _ = p.initialize(from: src)
+            return UnsafeMutableBufferPointer(rebasing: p[0..<src.count])
+        }
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(a.count, 1), alignment: 8)
+        a.withUnsafeBytes { raw.copyMemory(from: $0) }
+        arena = raw
+        slots = copy(s)
+        nodes = copy(n)
+        types = copy(t)
+        zoneInfo = copy(z)
+        slotMask = s.count - 1
+        self.zones = zones
+    }
+
+    deinit {
+        arena.deallocate()
+        slots.baseAddress?.deallocate()
+        nodes.baseAddress?.deallocate()
+        types.baseAddress?.deallocate()
+        zoneInfo.baseAddress?.deallocate()
+    }
+
+    /// The bytes of a precompiled answer or template.
+    @inline(__always)
+    public func bytes(_ ref: AnswerRef) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: arena[Int(ref.offset)..<Int(ref.offset + ref.length)])
+    }
+
+    /// The zone's SOA record without its owner, for negative answers.
+    @inline(__always)
+    public func negativeSOA(zone: Int) -> UnsafeRawBufferPointer {
+        bytes(zoneInfo[zone].negativeSOA)
+    }
+
+    /// Wire length of the zone's apex name.
+    @inline(__always)
+    public func apexLength(zone: Int) -> Int { Int(zoneInfo[zone].apexLength) }
+
+    /// Looks a lower-cased wire name up. Allocates nothing.
+    ///
+    /// - Parameters:
+    ///   - name: the lower-cased name, `length` bytes, as `QueryParser.question` wrote it.
+    ///   - hash: its `NameHash`.
+    @inline(__always)
+    public func lookup(name: UnsafeRawBufferPointer, length: Int, hash: UInt64, type: RRType) -> Lookup {
+        var i = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let s = slots[i]
+            if s.nameLength == 0 { break }
+            if s.hash == hash && Int(s.nameLength) == length
+                && memEqual(arena.baseAddress! + Int(s.nameOffset), name.baseAddress!, length)
+            {
+                return answer(node: Int(s.node), type: type)
+            }
+            i = (i + 1) & slotMask
+        }
+        if let zone = enclosingZone(name: name, length: length) { return .nxDomain(zone: zone) }
+        return .refused
+    }
+
+    @inline(__always)
+    func answer(node n: Int, type: RRType) -> Lookup {
+        let node = nodes[n]
+        let zone = Int(node.zone)
+        if type == .any {
+            return node.any.isNone ? .noData(zone: zone) : .answer(node.any, zone: zone)
+        }
+        var t = Int(node.firstType)
+        let end = t + Int(node.typeCount)
+        while t < end {
+            if types[t].type == type.rawValue { return .answer(types[t].answer, zone: zone) }
+            t += 1
+        }
+        if !node.fallback.isNone { return .answer(node.fallback, zone: zone) }
+        return .noData(zone: zone)
+    }
+
+    /// The longest served apex that is a suffix of `name` on a label boundary.
+    @inline(__always)
+    func enclosingZone(name: UnsafeRawBufferPointer, length: Int) -> Int? {
+        var best: Int? = nil
+        var bestLength = -1
+        for z in 0..<zoneInfo.count {
+            let info = zoneInfo[z]
+            let al = Int(info.apexLength)
+            guard al <= length, al > bestLength else { continue }
+            let start = length - al
+            guard memEqual(arena.baseAddress! + Int(info.apexOffset), name.baseAddress! + start, al) else { continue }
+            // The suffix must start on a label boundary of `name`.
+            var i = 0
+            while i < start { i += 1 + Int(name[i]) }
+            if i == start {
+                best = z
+                bestLength = al
+            }
+        }
+        return best
+    }
+}
+
+@inline(__always)
+func memEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    var i = 0
+    while i + 8 <= n {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+            return false
+        }
+        i += 8
+    }
+    while i < n {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        i += 1
+    }
+    return true
+}

@@ -1,0 +1,198 @@
+import ClusterSet
+import DNSWire
+
+/// How a reply travels, which decides its size limit.
+public enum Transport: Sendable {
+    case udp
+    case tcp
+}
+
+/// Turns one query into one reply: the protocol core of the server, with no I/O.
+///
+/// It reads the query in place, looks the name up in the answer table and copies the
+/// precompiled sections into `out`. It allocates nothing and takes no lock, so the
+/// same function serves the UDP batch loop, TCP connections and in-process tests.
+public enum Responder {
+    /// Scratch space a caller provides for the lower-cased question name.
+    public static let scratchSize = Wire.Name.maxLength + 1
+
+    /// Writes the reply to `query` into `out` and returns its length; 0 means no reply
+    /// (fewer than 12 bytes, or a message with QR set: never answer a response).
+    ///
+    /// - Parameters:
+    ///   - scratch: at least `scratchSize` bytes, owned by the caller's worker.
+    ///   - out: at least 512 bytes; a reply that would not fit is truncated (TC).
+    @inline(__always)
+    public static func respond(
+        to query: UnsafeRawBufferPointer, table: AnswerTable, transport: Transport,
+        scratch: UnsafeMutableRawBufferPointer, out: UnsafeMutableRawBufferPointer
+    ) -> Int {
+        guard query.count >= Wire.Header.size else { return 0 }
+        let flags = query.u16(at: Wire.Header.flags)
+        if flags & Wire.Flag.qr != 0 { return 0 }
+        let opcode = (flags & Wire.Flag.opcodeMask) >> Wire.Flag.opcodeShift
+
+        let question: Question
+        do {
+            question = try QueryParser.question(in: query, lowercasedInto: scratch)
+        } catch {
+            let rcode: RCode = opcode == UInt16(Opcode.query.rawValue) ? .formErr : .notImp
+            return writeBare(query: query, rcode: rcode, out: out)
+        }
+        let edns: EDNSQuery?
+        do {
+            edns = try QueryParser.edns(in: query, after: question)
+        } catch {
+            return writeReply(query: query, question: question, edns: nil, rcode: .formErr, aa: false, out: out)
+        }
+        if let e = edns, e.version > 0 {
+            return writeReply(query: query, question: question, edns: e, rcode: .badVers, aa: false, out: out)
+        }
+        if opcode != UInt16(Opcode.query.rawValue) {
+            return writeReply(query: query, question: question, edns: edns, rcode: .notImp, aa: false, out: out)
+        }
+        if question.type == .opt {
+            return writeReply(query: query, question: question, edns: edns, rcode: .formErr, aa: false, out: out)
+        }
+        if question.rclass != RRClass.in.rawValue || question.type == .axfr || question.type == .ixfr {
+            return writeReply(query: query, question: question, edns: edns, rcode: .refused, aa: false, out: out)
+        }
+
+        let limit = sizeLimit(transport: transport, edns: edns, out: out)
+        let name = UnsafeRawBufferPointer(scratch)
+        switch table.lookup(name: name, length: question.nameLength, hash: question.hash, type: question.type) {
+        case .answer(let ref, _):
+            let blob = table.bytes(ref)
+            return writeAnswer(query: query, question: question, edns: edns, blob: blob, limit: limit, out: out)
+        case .noData(let zone):
+            return writeNegative(query: query, question: question, edns: edns, rcode: .noError, table: table, zone: zone, limit: limit, out: out)
+        case .nxDomain(let zone):
+            return writeNegative(query: query, question: question, edns: edns, rcode: .nxDomain, table: table, zone: zone, limit: limit, out: out)
+        case .refused:
+            return writeReply(query: query, question: question, edns: edns, rcode: .refused, aa: false, out: out)
+        }
+    }
+
+    /// The reply size limit: 512 without EDNS, else the client's buffer clamped to
+    /// [512, 1232] (RFC 6891 §6.2.5, DNS Flag Day 2020); 65,535 over TCP.
+    @inline(__always)
+    static func sizeLimit(transport: Transport, edns: EDNSQuery?, out: UnsafeMutableRawBufferPointer) -> Int {
+        let wanted: Int
+        switch transport {
+        case .tcp:
+            wanted = Wire.maxTCPMessageSize
+        case .udp:
+            if let e = edns {
+                wanted = min(max(Int(e.udpSize), Wire.EDNS.classicUDPSize), Int(Wire.EDNS.advertisedUDPSize))
+            } else {
+                wanted = Wire.EDNS.classicUDPSize
+            }
+        }
+        return min(wanted, out.count)
+    }
+
+    /// Header flags of a reply: QR, the query's opcode, RD and CD copied (RFC 1035,
+    /// RFC 6840 §5.9), AA when authoritative, the low RCODE bits.
+    @inline(__always)
+    static func replyFlags(query: UInt16, rcode: RCode, aa: Bool, tc: Bool) -> UInt16 {
+        var f = Wire.Flag.qr | (query & (Wire.Flag.opcodeMask | Wire.Flag.rd | Wire.Flag.cd)) | rcode.headerBits
+        if aa { f |= Wire.Flag.aa }
+        if tc { f |= Wire.Flag.tc }
+        return f
+    }
+
+    @inline(__always)
+    static func writeHeader(query: UnsafeRawBufferPointer, flags: UInt16, qd: UInt16, an: UInt16, ns: UInt16, ar: UInt16, out: UnsafeMutableRawBufferPointer) {
+        out[Wire.Header.id] = query[Wire.Header.id]
+        out[Wire.Header.id + 1] = query[Wire.Header.id + 1]
+        out.put16(flags, at: Wire.Header.flags)
+        out.put16(qd, at: Wire.Header.qdcount)
+        out.put16(an, at: Wire.Header.ancount)
+        out.put16(ns, at: Wire.Header.nscount)
+        out.put16(ar, at: Wire.Header.arcount)
+    }
+
+    /// A header-only reply, for queries whose question cannot be read.
+    @inline(__always)
+    static func writeBare(query: UnsafeRawBufferPointer, rcode: RCode, out: UnsafeMutableRawBufferPointer) -> Int {
+        let flags = query.u16(at: Wire.Header.flags)
+        writeHeader(query: query, flags: replyFlags(query: flags, rcode: rcode, aa: false, tc: false), qd: 0, an: 0, ns: 0, ar: 0, out: out)
+        return Wire.Header.size
+    }
+
+    /// Copies the question as received: its case and bytes are echoed exactly.
+    @inline(__always)
+    static func copyQuestion(query: UnsafeRawBufferPointer, question: Question, out: UnsafeMutableRawBufferPointer) -> Int {
+        let n = question.end - Wire.Header.size
+        (out.baseAddress! + Wire.Header.size).copyMemory(from: query.baseAddress! + Wire.Header.size, byteCount: n)
+        return question.end
+    }
+
+    /// Appends the reply's OPT record (RFC 6891 §6.1.2): our buffer size, version 0, the
+    /// extended RCODE bits, and the DO bit copied from the query (RFC 3225 §3).
+    @inline(__always)
+    static func writeOPT(edns: EDNSQuery, rcode: RCode, at o: Int, out: UnsafeMutableRawBufferPointer) -> Int {
+        out[o] = 0
+        out.put16(RRType.opt.rawValue, at: o + 1)
+        out.put16(Wire.EDNS.advertisedUDPSize, at: o + 3)
+        out[o + 5] = rcode.extendedBits
+        out[o + 6] = 0
+        out.put16(edns.flags & Wire.EDNS.doBit, at: o + 7)
+        out.put16(0, at: o + 9)
+        return o + Wire.EDNS.emptyOPTSize
+    }
+
+    /// A reply with the question, no records, and the OPT when the query had one.
+    @inline(__always)
+    static func writeReply(query: UnsafeRawBufferPointer, question: Question, edns: EDNSQuery?, rcode: RCode, aa: Bool, out: UnsafeMutableRawBufferPointer) -> Int {
+        let flags = query.u16(at: Wire.Header.flags)
+        writeHeader(query: query, flags: replyFlags(query: flags, rcode: rcode, aa: aa, tc: false), qd: 1, an: 0, ns: 0, ar: edns == nil ? 0 : 1, out: out)
+        var o = copyQuestion(query: query, question: question, out: out)
+        if let e = edns { o = writeOPT(edns: e, rcode: rcode, at: o, out: out) }
+        return o
+    }
+
+    /// A positive answer from a precompiled blob, or TC when it does not fit `limit`.
+    @inline(__always)
+    static func writeAnswer(query: UnsafeRawBufferPointer, question: Question, edns: EDNSQuery?, blob: UnsafeRawBufferPointer, limit: Int, out: UnsafeMutableRawBufferPointer) -> Int {
+        let flags = query.u16(at: Wire.Header.flags)
+        let sections = blob.count - 6
+        let optSize = edns == nil ? 0 : Wire.EDNS.emptyOPTSize
+        let ar = edns == nil ? 0 : 1
+        if question.end + sections + optSize > limit {
+            writeHeader(query: query, flags: replyFlags(query: flags, rcode: .noError, aa: true, tc: true), qd: 1, an: 0, ns: 0, ar: UInt16(ar), out: out)
+            var o = copyQuestion(query: query, question: question, out: out)
+            if let e = edns { o = writeOPT(edns: e, rcode: .noError, at: o, out: out) }
+            return o
+        }
+        writeHeader(query: query, flags: replyFlags(query: flags, rcode: .noError, aa: true, tc: false),
+                    qd: 1, an: blob.u16(at: 0), ns: blob.u16(at: 2), ar: blob.u16(at: 4) + UInt16(ar), out: out)
+        var o = copyQuestion(query: query, question: question, out: out)
+        (out.baseAddress! + o).copyMemory(from: blob.baseAddress! + 6, byteCount: sections)
+        o += sections
+        if let e = edns { o = writeOPT(edns: e, rcode: .noError, at: o, out: out) }
+        return o
+    }
+
+    /// NXDOMAIN or NODATA: the zone's SOA in the authority section (RFC 2308 §2), its
+    /// owner a pointer to where the zone's apex starts inside the echoed question.
+    @inline(__always)
+    static func writeNegative(query: UnsafeRawBufferPointer, question: Question, edns: EDNSQuery?, rcode: RCode, table: AnswerTable, zone: Int, limit: Int, out: UnsafeMutableRawBufferPointer) -> Int {
+        let flags = query.u16(at: Wire.Header.flags)
+        let soa = table.negativeSOA(zone: zone)
+        let optSize = edns == nil ? 0 : Wire.EDNS.emptyOPTSize
+        let fits = question.end + 2 + soa.count + optSize <= limit
+        writeHeader(query: query, flags: replyFlags(query: flags, rcode: rcode, aa: true, tc: !fits),
+                    qd: 1, an: 0, ns: fits ? 1 : 0, ar: edns == nil ? 0 : 1, out: out)
+        var o = copyQuestion(query: query, question: question, out: out)
+        if fits {
+            let apexAt = Wire.Header.size + question.nameLength - table.apexLength(zone: zone)
+            out.put16(0xC000 | UInt16(apexAt), at: o)
+            o += 2
+            (out.baseAddress! + o).copyMemory(from: soa.baseAddress!, byteCount: soa.count)
+            o += soa.count
+        }
+        if let e = edns { o = writeOPT(edns: e, rcode: rcode, at: o, out: out) }
+        return o
+    }
+}

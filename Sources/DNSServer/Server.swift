@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ClusterSet
+import Dispatch
+import Logging
+
+/// The DNS server: per listen address, `workers` UDP sockets sharing the port through
+/// SO_REUSEPORT and one TCP listener on the same port.
+public final class Server: @unchecked Sendable {
+    // @unchecked: the worker and listener lists are written in start() before any
+    // source runs, and read afterwards only by stop() and the counters.
+
+    public let configuration: ServerConfiguration
+    private let snapshots: SnapshotBox
+    private let logger: Logger
+    private var udpWorkers: [UDPWorker] = []
+    private var tcpListeners: [TCPListener] = []
+    private let limit: ConnectionLimit
+
+    public init(configuration: ServerConfiguration, snapshots: SnapshotBox, logger: Logger) {
+        self.configuration = configuration
+        self.snapshots = snapshots
+        self.logger = logger
+        limit = ConnectionLimit(maximum: configuration.tcpMaxConnections)
+    }
+
+    /// Binds every socket, starts serving, and returns the bound addresses (port 0
+    /// replaced by the port the kernel chose, the same for UDP and TCP).
+    public func start() throws(SystemError) -> [ListenAddress] {
+        Socket.raiseFileLimit()
+        signal(SIGPIPE, SIG_IGN)
+        var bound: [ListenAddress] = []
+        for requested in configuration.listen {
+            var attempt = 0
+            while true {
+                do {
+                    bound.append(try bind(requested))
+                    break
+                } catch let e where requested.port == 0 && e.errno == EADDRINUSE && attempt < 20 {
+                    // The TCP port the kernel picked is taken for UDP: pick again.
+                    attempt += 1
+                }
+            }
+        }
+        for w in udpWorkers { w.start() }
+        for l in tcpListeners { l.start() }
+        return bound
+    }
+
+    private func bind(_ requested: ListenAddress) throws(SystemError) -> ListenAddress {
+        var address = requested
+        let tcp = try Socket.make(address.family, Int32(SOCK_STREAM.rawValue))
+        var udps: [Int32] = []
+        do throws(SystemError) {
+            try Socket.setOption(tcp, SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)")
+            try Socket.bind(tcp, address)
+            address.port = try Socket.boundPort(tcp)
+            guard listen(tcp, 1024) == 0 else { throw SystemError("listen \(address)") }
+            for _ in 0..<max(1, configuration.workers) {
+                let u = try Socket.make(address.family, Int32(SOCK_DGRAM.rawValue))
+                udps.append(u)
+                try Socket.setOption(u, SOL_SOCKET, SO_REUSEPORT, 1, "setsockopt(SO_REUSEPORT)")
+                try Socket.setOption(u, SOL_SOCKET, SO_RCVBUF, 4 << 20, "setsockopt(SO_RCVBUF)")
+                try Socket.bind(u, address)
+            }
+        } catch {
+            _ = close(tcp)
+            for u in udps { _ = close(u) }
+            throw error
+        }
+        for (i, u) in udps.enumerated() {
+            udpWorkers.append(UDPWorker(fd: u, index: udpWorkers.count + i, snapshots: snapshots, logger: logger))
+        }
+        tcpListeners.append(TCPListener(fd: tcp, address: address, limit: limit, idleTimeout: configuration.tcpIdleTimeout, snapshots: snapshots, logger: logger))
+        return address
+    }
+
+    /// Stops receiving: sockets close once their sources are cancelled.
+    public func stop() {
+        for w in udpWorkers { w.stop() }
+        for l in tcpListeners { l.stop() }
+    }
+
+    /// Open TCP connections right now.
+    public var openTCPConnections: Int { limit.current }
+    /// TCP connections closed at once because the limit was reached.
+    public var refusedTCPConnections: Int { limit.refused }
+}

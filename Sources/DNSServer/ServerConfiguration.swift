@@ -1,0 +1,17 @@
+/// What the DNS server listens on and how it treats clients.
+public struct ServerConfiguration: Sendable {
+    public var listen: [ListenAddress]
+    /// UDP sockets (and so threads of the packet path) per address.
+    public var workers: Int
+    /// Seconds a TCP connection may stay without traffic (RFC 7766 §6.2.3).
+    public var tcpIdleTimeout: Double
+    /// Open TCP connections across all addresses; further ones are closed at once.
+    public var tcpMaxConnections: Int
+
+    public init(listen: [ListenAddress], workers: Int, tcpIdleTimeout: Double = 10, tcpMaxConnections: Int = 1024) {
+        self.listen = listen
+        self.workers = workers
+        self.tcpIdleTimeout = tcpIdleTimeout
+        self.tcpMaxConnections = tcpMaxConnections
+    }
+}

@@ -1,0 +1,150 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CNetShim
+import ClusterSet
+import Dispatch
+import Logging
+
+/// One UDP socket (SO_REUSEPORT) with its own buffers, drained in recvmmsg batches and
+/// answered in sendmmsg batches.
+///
+/// The worker owns everything the packet path touches; the only shared memory it reads
+/// is the answer table snapshot, refreshed once per batch.
+final class UDPWorker: @unchecked Sendable {
+    // @unchecked: all mutable state is touched only on `queue`, the serial queue that
+    // runs the read source's handler (Dispatch's setEventHandler is not @Sendable-checked).
+
+    static let batch = 32
+    /// Queries larger than this are cut (MSG_TRUNC) and then fail to parse: FORMERR.
+    static let receiveSize = 4096
+    static let sendSize = 4096
+
+    let fd: Int32
+    let queue: DispatchQueue
+    private var source: DispatchSourceRead?
+    private var reader: SnapshotReader
+    private let logger: Logger
+
+    private let rxBuffers: UnsafeMutableRawBufferPointer
+    private let txBuffers: UnsafeMutableRawBufferPointer
+    private let scratch: UnsafeMutableRawBufferPointer
+    private let names: UnsafeMutableBufferPointer<sockaddr_storage>
+    private let rxIov: UnsafeMutableBufferPointer<iovec>
+    private let txIov: UnsafeMutableBufferPointer<iovec>
+    private let rxMsgs: UnsafeMutableBufferPointer<cns_mmsghdr>
+    private let txMsgs: UnsafeMutableBufferPointer<cns_mmsghdr>
+
+    /// Per-worker counters, read by the metrics exporter without synchronisation
+    /// (approximate by design: they only grow).
+    private(set) var counters = Counters()
+
+    struct Counters {
+        var received = 0
+        var answered = 0
+        var dropped = 0
+        var sendErrors = 0
+    }
+
+    init(fd: Int32, index: Int, snapshots: SnapshotBox, logger: Logger) {
+        self.fd = fd
+        self.logger = logger
+        queue = DispatchQueue(label: "sextant.udp.\(index)", qos: .userInteractive)
+        reader = snapshots.reader()
+        let n = Self.batch
+        rxBuffers = .allocate(byteCount: n * Self.receiveSize, alignment: 16)
+        txBuffers = .allocate(byteCount: n * Self.sendSize, alignment: 16)
+        scratch = .allocate(byteCount: Responder.scratchSize, alignment: 16)
+        names = .allocate(capacity: n)
+        names.initialize(repeating: sockaddr_storage())
+        rxIov = .allocate(capacity: n)
+        txIov = .allocate(capacity: n)
+        rxMsgs = .allocate(capacity: n)
+        txMsgs = .allocate(capacity: n)
+        for i in 0..<n {
+            rxIov[i] = iovec(iov_base: rxBuffers.baseAddress! + i * Self.receiveSize, iov_len: Self.receiveSize)
+            txIov[i] = iovec(iov_base: txBuffers.baseAddress! + i * Self.sendSize, iov_len: 0)
+            rxMsgs[i] = cns_mmsghdr()
+            txMsgs[i] = cns_mmsghdr()
+        }
+    }
+
+    deinit {
+        rxBuffers.deallocate()
+        txBuffers.deallocate()
+        scratch.deallocate()
+        names.deallocate()
+        rxIov.deallocate()
+        txIov.deallocate()
+        rxMsgs.deallocate()
+        txMsgs.deallocate()
+    }
+
+    func start() {
+        let s = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        s.setEventHandler { [unowned self] in self.drain() }
+        s.setCancelHandler { [fd] in _ = close(fd) }
+        source = s
+        s.resume()
+    }
+
+    func stop() {
+        source?.cancel()
+    }
+
+    /// Reads batches until the socket is empty, answering each batch before the next.
+    private func drain() {
+        let table = reader.get()
+        let n = Self.batch
+        while true {
+            for i in 0..<n {
+                rxMsgs[i].msg_hdr = msghdr(
+                    msg_name: UnsafeMutableRawPointer(names.baseAddress! + i),
+                    msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
+                    msg_iov: rxIov.baseAddress! + i, msg_iovlen: 1,
+                    msg_control: nil, msg_controllen: 0, msg_flags: 0)
+                rxMsgs[i].msg_len = 0
+            }
+            let got = retryingEINTR { cns_recvmmsg(fd, rxMsgs.baseAddress!, UInt32(n), Int32(MSG_DONTWAIT)) }
+            if got <= 0 { return }
+            counters.received &+= Int(got)
+            var out = 0
+            for i in 0..<Int(got) {
+                let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))
+                let reply = UnsafeMutableRawBufferPointer(start: txBuffers.baseAddress! + out * Self.sendSize, count: Self.sendSize)
+                let len = Responder.respond(to: query, table: table, transport: .udp, scratch: scratch, out: reply)
+                if len == 0 {
+                    counters.dropped &+= 1
+                    continue
+                }
+                txIov[out].iov_base = reply.baseAddress
+                txIov[out].iov_len = len
+                txMsgs[out].msg_hdr = msghdr(
+                    msg_name: UnsafeMutableRawPointer(names.baseAddress! + i),
+                    msg_namelen: rxMsgs[i].msg_hdr.msg_namelen,
+                    msg_iov: txIov.baseAddress! + out, msg_iovlen: 1,
+                    msg_control: nil, msg_controllen: 0, msg_flags: 0)
+                out += 1
+            }
+            var sent = 0
+            while sent < out {
+                let r = retryingEINTR { cns_sendmmsg(fd, txMsgs.baseAddress! + sent, UInt32(out - sent), Int32(MSG_DONTWAIT)) }
+                if r > 0 {
+                    sent += Int(r)
+                    counters.answered &+= Int(r)
+                    continue
+                }
+                let e = cns_errno()
+                if e == EAGAIN || e == EWOULDBLOCK {
+                    // The socket buffer is full: UDP replies are best effort.
+                    counters.sendErrors &+= out - sent
+                    break
+                }
+                // This one destination failed (EINVAL, EPERM...): skip it, send the rest.
+                counters.sendErrors &+= 1
+                sent += 1
+            }
+            if Int(got) < n { return }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/// A zone folder or zone file that cannot be served, with where and why.
+public struct ZoneFileError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    /// 1-based line, when the problem is tied to one.
+    public let line: Int?
+    public let reason: String
+
+    public init(path: String, line: Int? = nil, reason: String) {
+        self.path = path
+        self.line = line
+        self.reason = reason
+    }
+
+    public var description: String {
+        if let line { return "\(path):\(line): \(reason)" }
+        return "\(path): \(reason)"
+    }
+}

@@ -1,0 +1,60 @@
+import ClusterSet
+import DNSWire
+import Foundation
+import Logging
+
+/// The `zones/` folder: every `*.zone` file in it, plus a built-in SOA and NS for each
+/// served zone that has no file.
+public struct ZoneFolder: Sendable {
+    public let directory: String
+    /// Zones served even without a file (`--zone`).
+    public let servedZones: [DNSName]
+
+    public init(directory: String, servedZones: [DNSName]) {
+        self.directory = directory
+        self.servedZones = servedZones
+    }
+
+    /// Reads every zone file, in name order. Any bad file fails the whole load, so a
+    /// reload never serves half of a folder.
+    ///
+    /// - Parameter required: when false, a missing folder means "no files" (the embedded
+    ///   default run from a directory without `zones/`); when true it is an error.
+    public func load(required: Bool, logger: Logger) throws(ZoneFileError) -> [ZoneContent] {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+        var zones: [ZoneContent] = []
+        if exists && !isDirectory.boolValue {
+            throw ZoneFileError(path: directory, reason: "not a directory")
+        }
+        if !exists {
+            if required { throw ZoneFileError(path: directory, reason: "no such directory") }
+            logger.warning("zones folder \(directory) does not exist; serving built-in SOA and NS only")
+        } else {
+            let entries: [String]
+            do {
+                entries = try FileManager.default.contentsOfDirectory(atPath: directory)
+            } catch {
+                throw ZoneFileError(path: directory, reason: "cannot list: \(error.localizedDescription)")
+            }
+            for file in entries.sorted() where file.hasSuffix(".zone") && !file.hasPrefix(".") {
+                let path = (directory as NSString).appendingPathComponent(file)
+                let stem = String(file.dropLast(".zone".count))
+                let origin: DNSName
+                do { origin = try DNSName(stem) } catch {
+                    throw ZoneFileError(path: path, reason: "the file name does not give an origin: \(error)")
+                }
+                let zone = try ZoneFile.load(path: path, origin: origin)
+                if zones.contains(where: { $0.apex == zone.apex }) {
+                    throw ZoneFileError(path: path, reason: "zone \(zone.apex) is already loaded from another file")
+                }
+                logger.debug("loaded zone file", metadata: ["path": "\(path)", "zone": "\(zone.apex)", "records": "\(zone.records.count + 1)"])
+                zones.append(zone)
+            }
+        }
+        for apex in servedZones where !zones.contains(where: { $0.apex == apex }) {
+            zones.append(.builtIn(apex: apex))
+        }
+        return zones
+    }
+}

@@ -1,0 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+
+// Bad flags end with one clear line and exit status 2; --help prints help and exits 0.
+do {
+    var command = try Sextant.parseAsRoot()
+    try command.run()
+} catch {
+    let code = Sextant.exitCode(for: error)
+    if code == .success {
+        print(Sextant.fullMessage(for: error))
+        exit(0)
+    }
+    if let startup = error as? StartupError {
+        writeError(startup.description)
+        exit(startup.status)
+    }
+    let message = Sextant.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    writeError(message + " (see 'sextant serve --help')")
+    exit(2)
+}
