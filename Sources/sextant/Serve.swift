@@ -78,6 +78,8 @@ struct Serve: ParsableCommand {
             listen: addresses, workers: workers ?? max(1, cores),
             tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections)
         let server = Server(configuration: config, snapshots: snapshots, logger: logger)
+        // Before binding: a signal sent as soon as the address is printed must be handled.
+        Signals.install(server: server, snapshots: snapshots, folder: folder, required: zones != nil, logger: logger)
         let bound: [ListenAddress]
         do {
             bound = try server.start()
@@ -93,7 +95,6 @@ struct Serve: ParsableCommand {
         logger.info("serving", metadata: [
             "zones": "\(zoneList)", "names": "\(table.nameCount)", "workers": "\(config.workers)",
         ])
-        Signals.install(server: server, snapshots: snapshots, folder: folder, required: zones != nil, logger: logger)
         dispatchMain()
     }
 

@@ -1,0 +1,130 @@
+import DNSWire
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The "Done when": floods of random datagrams and half-open connections do not
+/// crash the server, and the next valid query is answered at once.
+@Suite(.serialized) struct RobustnessTests {
+    @Test func randomDatagramsAndHalfOpenConnections() throws {
+        let s = try SextantProcess(["--zones", repositoryZones])
+        let fd = RawClient.udpSocket()
+        defer { close(fd) }
+        var rng = SystemRandomNumberGenerator()
+        let valid = query("ns.clusterset.local", .a)
+        for i in 0..<100_000 {
+            var m: [UInt8]
+            switch i % 3 {
+            case 0:  // pure noise of any length up to 600
+                m = (0..<Int.random(in: 0...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            case 1:  // a valid query with a few bytes changed
+                m = valid
+                for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                    m[Int.random(in: 0..<m.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                }
+            default:  // a valid header with a random body
+                m = Array(valid.prefix(12)) + (0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                m[2] &= 0x7F
+            }
+            RawClient.send(fd, m, port: s.port)
+            // Drain replies now and then so our own socket buffer does not fill.
+            if i % 256 == 0 {
+                var buf = [UInt8](repeating: 0, count: 4096)
+                while recv(fd, &buf, buf.count, Int32(MSG_DONTWAIT)) > 0 {}
+            }
+        }
+        var halfOpen: [Int32] = []
+        defer { for h in halfOpen { close(h) } }
+        for i in 0..<1000 {
+            let h = try RawClient.tcpConnect(port: s.port)
+            // Some send nothing, some half a length prefix, some half a message.
+            switch i % 3 {
+            case 0: break
+            case 1: RawClient.write(h, [0x00])
+            default: RawClient.write(h, Array(RawClient.framed(valid).prefix(20)))
+            }
+            halfOpen.append(h)
+        }
+        #expect(s.isRunning)
+        let reply = try #require(RawClient.udp(query("ns.clusterset.local", .a, id: 4242), port: s.port, timeout: 2))
+        let m = try Message(decoding: reply)
+        #expect(m.id == 4242)
+        #expect(m.answers.map(\.presentationData) == ["127.0.0.1"])
+        // TCP still has room: 1000 of 1024 connections are taken.
+        let t = try RawClient.tcpConnect(port: s.port)
+        defer { close(t) }
+        RawClient.write(t, RawClient.framed(query("clusterset.local", .soa, id: 4343)))
+        #expect(try Message(decoding: try #require(RawClient.readFrame(t, timeout: 2))).id == 4343)
+    }
+}
+
+/// Start-up: exit statuses and messages.
+@Suite struct StartupTests {
+    @Test func badZoneFileExitsTwoWithPathAndLine() throws {
+        let dir = try zonesFolder(["clusterset.local.zone": "$TTL 5\n@ IN SOA ns hm 1 2 3 4 5\nwww IN A not-an-address\n"])
+        let r = try SextantProcess.runToExit(["serve", "--zones", dir, "--listen", "127.0.0.1:0"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("clusterset.local.zone:3:"))
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func badFlagsExitTwoWithOneLine() throws {
+        for args in [["serve", "--bogus"], ["serve", "--listen", "nonsense"], ["serve", "--listen", "1.2.3.4:99999"],
+                     ["serve", "--workers", "0"], ["serve", "--tcp-idle-timeout", "x"], ["serve", "--log-level", "loud"],
+                     ["serve", "--zone", "a..b"], ["frobnicate"]] {
+            let r = try SextantProcess.runToExit(args)
+            #expect(r.status == 2, "\(args)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("sextant: error: "), "\(args)")
+        }
+    }
+
+    @Test func missingZonesFolderGivenExplicitlyExitsTwo() throws {
+        let r = try SextantProcess.runToExit(["serve", "--zones", "/nonexistent/zones", "--listen", "127.0.0.1:0"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("/nonexistent/zones"))
+    }
+
+    @Test func helpExitsZero() throws {
+        let r = try SextantProcess.runToExit(["serve", "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("--tcp-max-connections"))
+    }
+
+    @Test func portInUseIsAClearError() throws {
+        let first = try SextantProcess(["--zones", repositoryZones])
+        let r = try SextantProcess.runToExit(["serve", "--zones", repositoryZones, "--listen", "127.0.0.1:\(first.port)"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("bind 127.0.0.1:\(first.port)"))
+    }
+
+    @Test func sighupReloadsAndKeepsOldDataOnError() throws {
+        let zone = "$ORIGIN clusterset.local.\n$TTL 5\n@ IN SOA ns hm 1 2 3 4 5\nold IN A 192.0.2.1\n"
+        let dir = try zonesFolder(["clusterset.local.zone": zone])
+        let s = try SextantProcess(["--zones", dir])
+        #expect(DigResult(text: try dig(s, ["old.clusterset.local"])).status == "NOERROR")
+        try (zone + "new IN A 192.0.2.2\n").write(toFile: dir + "/clusterset.local.zone", atomically: true, encoding: .utf8)
+        s.signal(SIGHUP)
+        var status: String? = nil
+        for _ in 0..<50 where status != "NOERROR" {
+            usleep(100_000)
+            status = DigResult(text: try dig(s, ["new.clusterset.local"])).status
+        }
+        #expect(status == "NOERROR")
+        try "garbage here\n".write(toFile: dir + "/clusterset.local.zone", atomically: true, encoding: .utf8)
+        s.signal(SIGHUP)
+        usleep(500_000)
+        #expect(s.isRunning)
+        #expect(DigResult(text: try dig(s, ["new.clusterset.local"])).status == "NOERROR")
+    }
+
+    @Test func sigtermExitsCleanly() throws {
+        let s = try SextantProcess(["--zones", repositoryZones])
+        s.signal(SIGTERM)
+        for _ in 0..<50 where s.isRunning { usleep(100_000) }
+        #expect(!s.isRunning)
+        if !s.isRunning { #expect(s.process.terminationStatus == 0) }
+    }
+}
