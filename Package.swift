@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The DNS message format. Standard library only: no I/O, no Foundation.
@@ -31,6 +32,7 @@ let package = Package(
             dependencies: [
                 "ClusterSet", "DNSWire", "CLDNS",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
@@ -59,7 +61,7 @@ let package = Package(
         // Black-box: starts the built `sextant` binary and speaks DNS to it over sockets.
         .testTarget(
             name: "SextantTests",
-            dependencies: ["DNSWire", "sextant"]
+            dependencies: ["DNSWire", "ClusterSet", "DNSServer", "sextant"]
         ),
     ]
 )

@@ -48,11 +48,26 @@ public final class AnswerTable: @unchecked Sendable {
         var any: AnswerRef
         /// For a CNAME owner: the answer for types without their own entry.
         var fallback: AnswerRef
+        /// `_port._proto.<this name>` answers NODATA when not compiled.
+        var acceptsPortNames: Bool
     }
 
     struct TypeEntry {
         var type: UInt16
         var answer: AnswerRef
+        /// Index into `rotations`, or `noRotation` for a fixed answer.
+        var rotation: UInt32
+    }
+
+    static let noRotation = UInt32.max
+
+    struct Rotation {
+        var counter: UInt32
+        var advance: Bool
+        var cycleOffset: UInt32
+        var cycleLength: UInt32
+        /// First of this rotation's alternatives in `alternatives`.
+        var alternativesOffset: UInt32
     }
 
     struct ZoneInfo {
@@ -68,7 +83,12 @@ public final class AnswerTable: @unchecked Sendable {
     let nodes: UnsafeMutableBufferPointer<Node>
     let types: UnsafeMutableBufferPointer<TypeEntry>
     let zoneInfo: UnsafeMutableBufferPointer<ZoneInfo>
+    let rotations: UnsafeMutableBufferPointer<Rotation>
+    let cycles: UnsafeMutableBufferPointer<UInt16>
+    let alternatives: UnsafeMutableBufferPointer<AnswerRef>
     let slotMask: Int
+    /// Round-robin positions; shared with the tables before and after this one.
+    public let counters: RotationCounters
 
     /// The served zones' apexes, in the order of `zone` indexes.
     public let zones: [DNSName]
@@ -77,7 +97,8 @@ public final class AnswerTable: @unchecked Sendable {
     /// Bytes of precompiled answers and names.
     public var arenaBytes: Int { arena.count }
 
-    init(arena a: [UInt8], slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName]) {
+    init(arena a: [UInt8], slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName],
+         rotations r: [Rotation], cycles c: [UInt16], alternatives alt: [AnswerRef], counters: RotationCounters) {
         func copy<T>(_ src: [T]) -> UnsafeMutableBufferPointer<T> {
             let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(src.count, 1))
             _ = p.initialize(from: src)
@@ -90,6 +111,10 @@ public final class AnswerTable: @unchecked Sendable {
         nodes = copy(n)
         types = copy(t)
         zoneInfo = copy(z)
+        rotations = copy(r)
+        cycles = copy(c)
+        alternatives = copy(alt)
+        self.counters = counters
         slotMask = s.count - 1
         self.zones = zones
     }
@@ -100,6 +125,9 @@ public final class AnswerTable: @unchecked Sendable {
         nodes.baseAddress?.deallocate()
         types.baseAddress?.deallocate()
         zoneInfo.baseAddress?.deallocate()
+        rotations.baseAddress?.deallocate()
+        cycles.baseAddress?.deallocate()
+        alternatives.baseAddress?.deallocate()
     }
 
     /// The bytes of a precompiled answer or template.
@@ -125,19 +153,51 @@ public final class AnswerTable: @unchecked Sendable {
     ///   - hash: its `NameHash`.
     @inline(__always)
     public func lookup(name: UnsafeRawBufferPointer, length: Int, hash: UInt64, type: RRType) -> Lookup {
+        if let n = node(name: name.baseAddress!, length: length, hash: hash) {
+            return answer(node: n, type: type)
+        }
+        guard let zone = enclosingZone(name: name, length: length) else { return .refused }
+        if let parent = portNameParent(name: name, length: length), nodes[parent].acceptsPortNames {
+            return .noData(zone: Int(nodes[parent].zone))
+        }
+        return .nxDomain(zone: zone)
+    }
+
+    @inline(__always)
+    func node(name: UnsafeRawPointer, length: Int, hash: UInt64) -> Int? {
         var i = Int(truncatingIfNeeded: hash) & slotMask
         while true {
             let s = slots[i]
-            if s.nameLength == 0 { break }
+            if s.nameLength == 0 { return nil }
             if s.hash == hash && Int(s.nameLength) == length
-                && memEqual(arena.baseAddress! + Int(s.nameOffset), name.baseAddress!, length)
+                && memEqual(arena.baseAddress! + Int(s.nameOffset), name, length)
             {
-                return answer(node: Int(s.node), type: type)
+                return Int(s.node)
             }
             i = (i + 1) & slotMask
         }
-        if let zone = enclosingZone(name: name, length: length) { return .nxDomain(zone: zone) }
-        return .refused
+    }
+
+    /// For `_port._proto.<rest>` or `port.(tcp|udp|sctp).<rest>`, the node of `<rest>`.
+    /// Only reached for names that are not in the table.
+    func portNameParent(name: UnsafeRawBufferPointer, length: Int) -> Int? {
+        let l1 = Int(name[0])
+        guard l1 > 0, 1 + l1 < length else { return nil }
+        let second = 1 + l1
+        let l2 = Int(name[second])
+        guard l2 > 0, second + 1 + l2 < length else { return nil }
+        let restStart = second + 1 + l2
+        guard name[1] == UInt8(ascii: "_") || Self.isProtocolLabel(name, at: second) else { return nil }
+        let rest = UnsafeRawBufferPointer(rebasing: name[restStart..<length])
+        return node(name: rest.baseAddress!, length: rest.count, hash: NameHash.hash(rest))
+    }
+
+    static func isProtocolLabel(_ name: UnsafeRawBufferPointer, at i: Int) -> Bool {
+        var start = i + 1
+        var len = Int(name[i])
+        if len > 0 && name[start] == UInt8(ascii: "_") { start += 1; len -= 1 }
+        let label = UnsafeRawBufferPointer(rebasing: name[start..<(start + len)])
+        return label.elementsEqual("tcp".utf8) || label.elementsEqual("udp".utf8) || label.elementsEqual("sctp".utf8)
     }
 
     @inline(__always)
@@ -150,11 +210,24 @@ public final class AnswerTable: @unchecked Sendable {
         var t = Int(node.firstType)
         let end = t + Int(node.typeCount)
         while t < end {
-            if types[t].type == type.rawValue { return .answer(types[t].answer, zone: zone) }
+            let entry = types[t]
+            if entry.type == type.rawValue {
+                if entry.rotation == Self.noRotation { return .answer(entry.answer, zone: zone) }
+                return .answer(rotate(rotations[Int(entry.rotation)]), zone: zone)
+            }
             t += 1
         }
         if !node.fallback.isNone { return .answer(node.fallback, zone: zone) }
         return .noData(zone: zone)
+    }
+
+    /// The alternative a rotating answer gives now: one relaxed atomic operation.
+    @inline(__always)
+    func rotate(_ r: Rotation) -> AnswerRef {
+        let position = r.advance ? counters.next(Int(r.counter)) : counters.value(Int(r.counter))
+        let step = Int(UInt(bitPattern: position) % UInt(r.cycleLength))
+        let alt = Int(cycles[Int(r.cycleOffset) + step])
+        return alternatives[Int(r.alternativesOffset) + alt]
     }
 
     /// The longest served apex that is a suffix of `name` on a label boundary.

@@ -1,10 +1,10 @@
 import DNSWire
 
-/// Compiles zone data into an `AnswerTable`.
+/// Assembles an `AnswerTable` from zone files and precompiled fragments.
 ///
-/// Runs whenever data changes, never per query: it groups records into RRsets, adds
-/// empty non-terminals, chases in-zone CNAMEs, picks additional-section glue and
-/// compresses every answer once.
+/// Runs whenever data changes, never per query. Zone-file records are grouped into
+/// RRsets, in-zone CNAMEs chased and glue added, then compiled; service fragments
+/// arrive compiled. Assembly adds empty non-terminals and the hash index.
 public struct AnswerTableBuilder: Sendable {
     struct Draft {
         var zone: Int
@@ -15,13 +15,16 @@ public struct AnswerTableBuilder: Sendable {
     private var apexes: [DNSName] = []
     private var soas: [ResourceRecord] = []
     private var drafts: [DNSName: Draft] = [:]
+    private var fragments: [(fragment: AnswerFragment, zone: Int)] = []
     /// Records dropped because no served zone holds them.
     public private(set) var outOfZone = 0
 
     public init() {}
 
-    /// Adds a zone. A later zone with the same apex replaces nothing: zones are unique
-    /// by apex, and the loader rejects duplicates before this point.
+    /// The zones added so far, in `zone` index order.
+    public var zones: [DNSName] { apexes }
+
+    /// Adds a zone: its SOA (for negative answers) and records.
     public mutating func add(zone: ZoneContent) {
         apexes.append(zone.apex)
         soas.append(zone.soa)
@@ -44,6 +47,13 @@ public struct AnswerTableBuilder: Sendable {
         drafts[rr.name] = d
     }
 
+    /// Adds names compiled elsewhere (a service's answers) to the zone with `apex`.
+    /// A fragment for a zone that was not added is dropped.
+    public mutating func add(fragment: AnswerFragment, zone apex: DNSName) {
+        guard let z = apexes.firstIndex(of: apex) else { return }
+        fragments.append((fragment, z))
+    }
+
     func zoneIndex(for name: DNSName) -> Int? {
         var best: Int? = nil
         var bestLength = 0
@@ -54,64 +64,101 @@ public struct AnswerTableBuilder: Sendable {
         return best
     }
 
-    public func build() -> AnswerTable {
-        var all = drafts
-        // Empty non-terminals: every ancestor of an owner, down to its zone apex, exists.
+    /// The zone-file data as name specs: RRsets with glue, CNAME owners with their chains.
+    func zoneSpecs() -> [Int: [NameSpec]] {
+        var out: [Int: [NameSpec]] = [:]
         for (name, d) in drafts {
-            var p = name
-            let apex = apexes[d.zone]
-            while p != apex && !p.isRoot {
-                p = p.parent
-                if all[p] == nil { all[p] = Draft(zone: zoneIndex(for: p) ?? d.zone) }
+            var spec = NameSpec(name: name)
+            if let cname = d.rrsets[.cname] {
+                spec.fallback = cname
+                for (type, chain) in chase(from: name) where type != .cname {
+                    spec.answers[type] = .fixed(Sections(answer: cname + chain, additional: glue(for: chain)))
+                }
+                spec.answers[.cname] = .fixed(Sections(answer: cname))
+            } else {
+                for (type, set) in d.rrsets { spec.answers[type] = .fixed(Sections(answer: set, additional: glue(for: set))) }
             }
+            spec.any = d.rrsets.keys.sorted().flatMap { d.rrsets[$0] ?? [] }
+            out[d.zone, default: []].append(spec)
         }
+        return out
+    }
 
+    public func build(counters: RotationCounters = RotationCounters(capacity: 1)) -> AnswerTable {
         var arena: [UInt8] = [0]  // offset 0 stays unused so AnswerRef(0, 0) means none
         var nodes: [AnswerTable.Node] = []
         var types: [AnswerTable.TypeEntry] = []
-        var slotsDraft: [(hash: UInt64, nameOffset: UInt32, nameLength: UInt16, node: UInt32)] = []
+        var rotations: [AnswerTable.Rotation] = []
+        var cycles: [UInt16] = []
+        var alternatives: [AnswerTable.AnswerRef] = []
+        var nodeByName: [[UInt8]: Int] = [:]
+        var nameOffsets: [UInt32] = []
 
-        func store(_ bytes: [UInt8]) -> AnswerTable.AnswerRef {
-            let ref = AnswerTable.AnswerRef(offset: UInt32(arena.count), length: UInt32(bytes.count))
-            arena.append(contentsOf: bytes)
-            return ref
+        func emptyNode(_ wire: [UInt8], zone: Int) -> Int {
+            if let n = nodeByName[wire] { return n }
+            let offset = UInt32(arena.count)
+            arena.append(contentsOf: wire)
+            nodes.append(.init(zone: UInt16(zone), firstType: UInt32(types.count), typeCount: 0,
+                               any: .none, fallback: .none, acceptsPortNames: false))
+            nameOffsets.append(offset)
+            nodeByName[wire] = nodes.count - 1
+            return nodes.count - 1
         }
 
-        // Deterministic order makes two builds of the same data byte-identical.
-        let names = all.keys.sorted { $0.wire.lexicographicallyPrecedes($1.wire) }
-        for name in names {
-            guard let d = all[name] else { continue }
-            let nameRef = store(name.wire)
-            let firstType = types.count
-            var own = d.rrsets.keys.sorted()
-            var fallback = AnswerTable.AnswerRef.none
-            if let cname = d.rrsets[.cname] {
-                // A CNAME owner answers every type with the CNAME, followed by the
-                // target's records of that type when the target is ours (RFC 1034 §4.3.2).
-                fallback = store(compile(owner: name, answer: cname, additional: []))
-                for (type, chain) in chase(from: name, all: all) where type != .cname {
-                    types.append(.init(type: type.rawValue, answer: store(compile(owner: name, answer: cname + chain, additional: glue(for: chain, all: all)))))
+        // Zone files first (compiled here), then service fragments (copied).
+        var all = zoneSpecs().sorted { $0.key < $1.key }.map { (AnswerFragment(compiling: $0.value.sorted { $0.name.wire.lexicographicallyPrecedes($1.name.wire) }), $0.key) }
+        all += fragments
+        var pendingTypes: [Int: [AnswerTable.TypeEntry]] = [:]
+        for (fragment, zone) in all {
+            let base = UInt32(arena.count)
+            arena.append(contentsOf: fragment.arena)
+            func relocate(_ r: AnswerFragment.Ref) -> (AnswerTable.AnswerRef, UInt32) {
+                switch r {
+                case .blob(let o, let l):
+                    return (.init(offset: base + o, length: l), AnswerTable.noRotation)
+                case .rotation(let i):
+                    let rot = fragment.rotations[i]
+                    rotations.append(.init(
+                        counter: UInt32(rot.counter), advance: rot.advance, cycleOffset: UInt32(cycles.count),
+                        cycleLength: UInt32(max(rot.cycle.count, 1)), alternativesOffset: UInt32(alternatives.count)))
+                    cycles += rot.cycle.isEmpty ? [0] : rot.cycle
+                    alternatives += rot.alternatives.map { .init(offset: base + $0.0, length: $0.1) }
+                    return (.none, UInt32(rotations.count - 1))
                 }
-                own = [.cname]
             }
-            for type in own {
-                guard let set = d.rrsets[type] else { continue }
-                types.append(.init(type: type.rawValue, answer: store(compile(owner: name, answer: set, additional: glue(for: set, all: all)))))
+            for name in fragment.names {
+                let n = emptyNode(name.wire, zone: zone)
+                for (type, ref) in name.types {
+                    let (answer, rotation) = relocate(ref)
+                    pendingTypes[n, default: []].append(.init(type: type, answer: answer, rotation: rotation))
+                }
+                if let a = name.any, case (let ref, _) = relocate(a), nodes[n].any.isNone { nodes[n].any = ref }
+                if let f = name.fallback, case (let ref, _) = relocate(f) { nodes[n].fallback = ref }
+                if name.acceptsPortNames { nodes[n].acceptsPortNames = true }
             }
-            var anyRef = AnswerTable.AnswerRef.none
-            if !d.rrsets.isEmpty {
-                let every = d.rrsets.keys.sorted().flatMap { d.rrsets[$0] ?? [] }
-                anyRef = store(compile(owner: name, answer: every, additional: []))
+        }
+        // Empty non-terminals: every ancestor of an owner, down to its zone apex, exists.
+        for (wire, n) in nodeByName {
+            let zone = Int(nodes[n].zone)
+            let apexLength = apexes[zone].wire.count
+            var i = 0
+            while wire.count - i > apexLength {
+                i += 1 + Int(wire[i])
+                _ = emptyNode(Array(wire[i...]), zone: zone)
             }
-            slotsDraft.append((NameHash.hash(name.wire), nameRef.offset, UInt16(name.wire.count), UInt32(nodes.count)))
-            nodes.append(.init(
-                zone: UInt16(d.zone), firstType: UInt32(firstType), typeCount: UInt16(types.count - firstType),
-                any: anyRef, fallback: fallback))
+        }
+        // Type entries, contiguous per node.
+        for n in 0..<nodes.count {
+            nodes[n].firstType = UInt32(types.count)
+            let entries = pendingTypes[n] ?? []
+            types += entries
+            nodes[n].typeCount = UInt16(entries.count)
         }
 
         var zoneInfo: [AnswerTable.ZoneInfo] = []
         for (i, apex) in apexes.enumerated() {
-            let apexRef = store(apex.wire)
+            let apexOffset = UInt32(arena.count)
+            arena.append(contentsOf: apex.wire)
             let soa = soas[i]
             let negTTL = min(soa.ttl, soa.rdata.soaMinimum ?? soa.ttl)
             var b = MessageBuilder()
@@ -121,29 +168,33 @@ public struct AnswerTableBuilder: Sendable {
             let rd = soa.rdata.wire
             b.appendUInt16(UInt16(rd.count))
             b.append(bytes: rd)
-            zoneInfo.append(.init(apexOffset: apexRef.offset, apexLength: UInt16(apex.wire.count), negativeSOA: store(b.bytes)))
+            let soaRef = AnswerTable.AnswerRef(offset: UInt32(arena.count), length: UInt32(b.bytes.count))
+            arena.append(contentsOf: b.bytes)
+            zoneInfo.append(.init(apexOffset: apexOffset, apexLength: UInt16(apex.wire.count), negativeSOA: soaRef))
         }
 
         var capacity = 16
-        while capacity < slotsDraft.count * 2 { capacity <<= 1 }
+        while capacity < nodes.count * 2 { capacity <<= 1 }
         var slots = [AnswerTable.Slot](repeating: .init(hash: 0, nameOffset: 0, nameLength: 0, node: 0), count: capacity)
-        for s in slotsDraft {
-            var i = Int(truncatingIfNeeded: s.hash) & (capacity - 1)
+        for (wire, n) in nodeByName {
+            let hash = NameHash.hash(wire)
+            var i = Int(truncatingIfNeeded: hash) & (capacity - 1)
             while slots[i].nameLength != 0 { i = (i + 1) & (capacity - 1) }
-            slots[i] = .init(hash: s.hash, nameOffset: s.nameOffset, nameLength: s.nameLength, node: s.node)
+            slots[i] = .init(hash: hash, nameOffset: nameOffsets[n], nameLength: UInt16(wire.count), node: UInt32(n))
         }
-        return AnswerTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes)
+        return AnswerTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes,
+                           rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters)
     }
 
     /// Follows CNAMEs from `name` (at most 8 links, no loops) and returns the records the
     /// chain adds for each type found at its in-zone end: further CNAMEs, then the RRset.
-    func chase(from name: DNSName, all: [DNSName: Draft]) -> [RRType: [ResourceRecord]] {
+    func chase(from name: DNSName) -> [RRType: [ResourceRecord]] {
         var links: [ResourceRecord] = []
         var seen: Set<DNSName> = [name]
-        var current = all[name]?.rrsets[.cname]?.first
+        var current = drafts[name]?.rrsets[.cname]?.first
         while let c = current, links.count < 8 {
             guard case .name(let target)? = c.rdata.pieces.first, !seen.contains(target),
-                  let t = all[target] else { break }
+                  let t = drafts[target] else { break }
             seen.insert(target)
             if let next = t.rrsets[.cname]?.first {
                 links.append(next)
@@ -158,26 +209,15 @@ public struct AnswerTableBuilder: Sendable {
     }
 
     /// A and AAAA records of the in-zone targets of NS, MX and SRV records.
-    func glue(for set: [ResourceRecord], all: [DNSName: Draft]) -> [ResourceRecord] {
+    func glue(for set: [ResourceRecord]) -> [ResourceRecord] {
         var out: [ResourceRecord] = []
         var seen: Set<DNSName> = []
         for rr in set where rr.type == .ns || rr.type == .mx || rr.type == .srv {
             guard case .name(let target)? = rr.rdata.pieces.last, seen.insert(target).inserted,
-                  let d = all[target] else { continue }
+                  let d = drafts[target] else { continue }
             out += d.rrsets[.a] ?? []
             out += d.rrsets[.aaaa] ?? []
         }
         return out
     }
-
-    /// Three counts, then the sections, compiled for a question at offset 12.
-    func compile(owner: DNSName, answer: [ResourceRecord], additional: [ResourceRecord]) -> [UInt8] {
-        var b = MessageBuilder(base: Wire.Header.size + owner.wire.count + Wire.Question.fixedSize)
-        b.register(owner, at: Wire.Header.size)
-        for rr in answer { b.append(rr) }
-        for rr in additional { b.append(rr) }
-        return be16(UInt16(answer.count)) + be16(0) + be16(UInt16(additional.count)) + b.bytes
-    }
 }
-
-@inline(__always) func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }

@@ -3,9 +3,18 @@ import DNSWire
 import Foundation
 import Logging
 
-/// The `zones/` folder: every `*.zone` file in it, plus a built-in SOA and NS for each
-/// served zone that has no file.
+/// The `zones/` folder: every `*.zone` file in it, a built-in SOA and NS for each
+/// served zone that has no file, and the objects of every manifest (`*.yaml`, `*.yml`,
+/// `*.json`).
 public struct ZoneFolder: Sendable {
+    /// What a load found.
+    public struct Contents: Sendable {
+        public var zones: [ZoneContent] = []
+        public var objects: [KubeObject] = []
+        /// Objects that were skipped, each naming its file and object.
+        public var problems: [ManifestProblem] = []
+    }
+
     public let directory: String
     /// Zones served even without a file (`--zone`).
     public let servedZones: [DNSName]
@@ -20,10 +29,11 @@ public struct ZoneFolder: Sendable {
     ///
     /// - Parameter required: when false, a missing folder means "no files" (the embedded
     ///   default run from a directory without `zones/`); when true it is an error.
-    public func load(required: Bool, logger: Logger) throws(ZoneFileError) -> [ZoneContent] {
+    public func load(required: Bool, logger: Logger) throws(ZoneFileError) -> Contents {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
         var zones: [ZoneContent] = []
+        var contents = Contents()
         if exists && !isDirectory.boolValue {
             throw ZoneFileError(path: directory, reason: "not a directory")
         }
@@ -36,6 +46,14 @@ public struct ZoneFolder: Sendable {
                 entries = try FileManager.default.contentsOfDirectory(atPath: directory)
             } catch {
                 throw ZoneFileError(path: directory, reason: "cannot list: \(error.localizedDescription)")
+            }
+            for file in entries.sorted() where !file.hasPrefix(".") && ManifestFile.extensions.contains(where: { file.hasSuffix($0) }) {
+                let path = (directory as NSString).appendingPathComponent(file)
+                let m = try ManifestFile.load(path: path)
+                for p in m.problems { logger.warning("skipped an object: \(p)") }
+                logger.debug("loaded manifest", metadata: ["path": "\(path)", "objects": "\(m.objects.count)", "other-kinds": "\(m.otherKinds)"])
+                contents.objects += m.objects
+                contents.problems += m.problems
             }
             for file in entries.sorted() where file.hasSuffix(".zone") && !file.hasPrefix(".") {
                 let path = (directory as NSString).appendingPathComponent(file)
@@ -55,6 +73,7 @@ public struct ZoneFolder: Sendable {
         for apex in servedZones where !zones.contains(where: { $0.apex == apex }) {
             zones.append(.builtIn(apex: apex))
         }
-        return zones
+        contents.zones = zones
+        return contents
     }
 }

@@ -23,6 +23,24 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Zone to serve even without a zone file; repeatable.", valueName: "NAME"))
     var zone: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("lighthouse (Lighthouse's names and answers) or mcs (the MCS DNS specification).", valueName: "MODE"))
+    var mode: String = "lighthouse"
+
+    @Option(name: .long, help: ArgumentHelp("TTL of positive answers, 0-3600.", valueName: "SECONDS"))
+    var ttl: Int = 5
+
+    @Option(name: .customLong("cluster-id"), help: ArgumentHelp("This cluster's id (default: $SUBMARINER_CLUSTERID); an active Gateway's own id overrides it.", valueName: "ID"))
+    var clusterID: String?
+
+    @Option(name: .long, help: ArgumentHelp("gateway (Gateway objects say which clusters are connected) or none (all are).", valueName: "SOURCE"))
+    var connectivity: String = "gateway"
+
+    @Option(name: .long, help: ArgumentHelp("cluster (objects the Lighthouse agent keeps in a cluster) or broker (the broker namespace's objects).", valueName: "LAYOUT"))
+    var layout: String = "cluster"
+
+    @Option(name: .customLong("broker-namespace"), help: ArgumentHelp("The broker namespace, for --layout broker.", valueName: "NS"))
+    var brokerNamespace: String = "submariner-k8s-broker"
+
     @Option(name: .long, help: ArgumentHelp("UDP sockets per address (default: one per core).", valueName: "N"))
     var workers: Int?
 
@@ -40,6 +58,11 @@ struct Serve: ParsableCommand {
     static let defaultZonesFolder = "zones"
 
     func validate() throws {
+        if StoreConfiguration.Mode(rawValue: mode) == nil { throw ValidationError("--mode must be lighthouse or mcs, not '\(mode)'") }
+        if StoreConfiguration.Connectivity(rawValue: connectivity) == nil { throw ValidationError("--connectivity must be gateway or none, not '\(connectivity)'") }
+        if StoreConfiguration.Layout(rawValue: layout) == nil { throw ValidationError("--layout must be cluster or broker, not '\(layout)'") }
+        if !(0...3600).contains(ttl) { throw ValidationError("--ttl must be between 0 and 3600 seconds, not \(ttl)") }
+        if let id = clusterID, id.isEmpty || id.contains(where: { $0 == " " || $0 == "/" }) { throw ValidationError("--cluster-id '\(id)' is not a cluster id") }
         if let w = workers, !(1...256).contains(w) { throw ValidationError("--workers must be between 1 and 256, not \(w)") }
         if !(tcpIdleTimeout > 0 && tcpIdleTimeout <= 3600) {
             throw ValidationError("--tcp-idle-timeout must be more than 0 and at most 3600 seconds")
@@ -70,8 +93,16 @@ struct Serve: ParsableCommand {
         let addresses = (listen.isEmpty ? [Self.defaultListen] : listen).compactMap { try? ListenAddress(parsing: $0) }
         let servedZones = (zone.isEmpty ? [Self.defaultZone] : zone).compactMap { try? DNSName($0) }
         let folder = ZoneFolder(directory: zones ?? Self.defaultZonesFolder, servedZones: servedZones)
-        let table = try Self.compile(folder: folder, required: zones != nil, logger: logger)
-        let snapshots = SnapshotBox(table)
+        let environmentID = getenv("SUBMARINER_CLUSTERID").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        let storeConfig = StoreConfiguration(
+            mode: StoreConfiguration.Mode(rawValue: mode) ?? .lighthouse, ttl: UInt32(ttl),
+            localClusterID: clusterID ?? environmentID,
+            connectivity: StoreConfiguration.Connectivity(rawValue: connectivity) ?? .gateway,
+            layout: StoreConfiguration.Layout(rawValue: layout) ?? .cluster, brokerNamespace: brokerNamespace,
+            zones: servedZones)
+        let loader = ZonesLoader(folder: folder, required: zones != nil, configuration: storeConfig, logger: logger)
+        let snapshots = try loader.start()
+        let table = snapshots.table
 
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let config = ServerConfiguration(
@@ -79,7 +110,7 @@ struct Serve: ParsableCommand {
             tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections)
         let server = Server(configuration: config, snapshots: snapshots, logger: logger)
         // Before binding: a signal sent as soon as the address is printed must be handled.
-        Signals.install(server: server, snapshots: snapshots, folder: folder, required: zones != nil, logger: logger)
+        Signals.install(server: server, loader: loader, logger: logger)
         let bound: [ListenAddress]
         do {
             bound = try server.start()
@@ -96,18 +127,5 @@ struct Serve: ParsableCommand {
             "zones": "\(zoneList)", "names": "\(table.nameCount)", "workers": "\(config.workers)",
         ])
         dispatchMain()
-    }
-
-    /// Loads and compiles the folder; a bad file is a start-up error with status 2.
-    static func compile(folder: ZoneFolder, required: Bool, logger: Logger) throws(StartupError) -> AnswerTable {
-        let contents: [ZoneContent]
-        do {
-            contents = try folder.load(required: required, logger: logger)
-        } catch {
-            throw StartupError(description: error.description, status: 2)
-        }
-        var builder = AnswerTableBuilder()
-        for z in contents { builder.add(zone: z) }
-        return builder.build()
     }
 }

@@ -13,7 +13,7 @@ enum Signals {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
     // nonisolated(unsafe): written once from the main thread before dispatchMain(), then only kept alive.
 
-    static func install(server: Server, snapshots: SnapshotBox, folder: ZoneFolder, required: Bool, logger: Logger) {
+    static func install(server: Server, loader: ZonesLoader, logger: Logger) {
         let queue = DispatchQueue(label: "sextant.signals")
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
@@ -29,15 +29,7 @@ enum Signals {
         }
         signal(SIGHUP, SIG_IGN)
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-        hup.setEventHandler {
-            do {
-                let table = try Serve.compile(folder: folder, required: required, logger: logger)
-                snapshots.publish(table)
-                logger.info("reloaded zones", metadata: ["names": "\(table.nameCount)"])
-            } catch {
-                logger.error("reload failed; still serving the previous data: \(error)")
-            }
-        }
+        hup.setEventHandler { loader.reload() }
         hup.resume()
         sources.append(hup)
     }

@@ -35,7 +35,7 @@ mail    IN MX 10 ns
 @Suite struct ZoneFolderTests {
     @Test func loadsEveryType() throws {
         let dir = try folder(["clusterset.local.zone": goodZone])
-        let zones = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger)
+        let zones = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger).zones
         #expect(zones.count == 1)
         let z = zones[0]
         #expect(z.apex == apex)
@@ -54,7 +54,7 @@ mail    IN MX 10 ns
 
     @Test func originComesFromTheFileNameWithoutDollarOrigin() throws {
         let dir = try folder(["example.test.zone": "$TTL 60\n@ IN SOA ns hm 1 2 3 4 5\nwww IN A 192.0.2.1\n"])
-        let zones = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger)
+        let zones = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger).zones
         #expect(zones.map(\.apex.description) == ["example.test.", "clusterset.local."])
         #expect(zones[0].records.first?.name.description == "www.example.test.")
         // The served zone without a file got the built-in SOA and NS.
@@ -65,7 +65,7 @@ mail    IN MX 10 ns
     @Test func syntaxErrorNamesFileAndLine() throws {
         let dir = try folder(["clusterset.local.zone": "$TTL 30\n@ IN SOA ns hm 1 2 3 4 5\nbad IN A 300.1.1.1\n"])
         let error = try #require(throws: ZoneFileError.self) {
-            _ = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger)
+            _ = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger).zones
         }
         #expect(error.path.hasSuffix("/clusterset.local.zone"))
         #expect(error.line == 3)
@@ -82,7 +82,7 @@ mail    IN MX 10 ns
         for (text, reason) in cases {
             let dir = try folder(["clusterset.local.zone": text])
             let error = try #require(throws: ZoneFileError.self) {
-                _ = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger)
+                _ = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger).zones
             }
             #expect(error.description.contains(reason), "\(error)")
         }
@@ -94,7 +94,7 @@ mail    IN MX 10 ns
             "copy.zone": "$ORIGIN clusterset.local.\n$TTL 30\n@ IN SOA ns hm 1 2 3 4 5\n",
         ])
         let error = try #require(throws: ZoneFileError.self) {
-            _ = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger)
+            _ = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger).zones
         }
         #expect(error.description.contains("already loaded"))
     }
@@ -102,13 +102,13 @@ mail    IN MX 10 ns
     @Test func missingFolder() throws {
         let f = ZoneFolder(directory: "/nonexistent/sextant", servedZones: [apex])
         #expect(throws: ZoneFileError.self) { _ = try f.load(required: true, logger: logger) }
-        let zones = try f.load(required: false, logger: logger)
+        let zones = try f.load(required: false, logger: logger).zones
         #expect(zones.map(\.apex) == [apex])
     }
 
     @Test func otherFilesAreIgnored() throws {
         let dir = try folder(["README.md": "not a zone", ".hidden.zone": "garbage", "clusterset.local.zone": goodZone])
-        let zones = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger)
+        let zones = try ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger).zones
         #expect(zones.count == 1)
     }
 
@@ -118,7 +118,7 @@ mail    IN MX 10 ns
         for _ in 0..<300 {
             let text = String(decoding: (0..<Int.random(in: 0...200, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }, as: UTF8.self)
             let dir = try folder(["clusterset.local.zone": "$TTL 5\n@ IN SOA ns hm 1 2 3 4 5\n" + text])
-            _ = try? ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger)
+            _ = try? ZoneFolder(directory: dir, servedZones: [apex]).load(required: true, logger: logger).zones
         }
     }
 }

@@ -1,0 +1,258 @@
+import DNSWire
+
+/// The objects of the cluster set and the answers they compile to.
+///
+/// Sources (zones/ manifests, the Kubernetes watcher) apply upserts and deletes; the
+/// store sorts objects into services by the layout rules of objects.md and recompiles,
+/// on `makeTable`, only the services an event touched (all of them when connectivity
+/// or the local cluster changes). Answers depend on the current objects only, never
+/// on the order events came in.
+///
+/// Not thread-safe: one owner (a serial queue) applies events and makes tables.
+public final class ClusterSetStore {
+    public private(set) var configuration: StoreConfiguration
+
+    /// What an object is for, decided once when it arrives.
+    enum Role: Equatable {
+        case aggregateImport(ServiceKey)
+        case legacyImport(ServiceKey, cluster: String)
+        case slice(ServiceKey, cluster: String, legacy: Bool)
+        case gateway
+        case ignored(String)
+
+        var service: ServiceKey? {
+            switch self {
+            case .aggregateImport(let k), .legacyImport(let k, _), .slice(let k, _, _): return k
+            case .gateway, .ignored: return nil
+            }
+        }
+    }
+
+    private var objects: [ObjectKey: KubeObject] = [:]
+    private var roles: [ObjectKey: Role] = [:]
+    private var byService: [ServiceKey: Set<ObjectKey>] = [:]
+    private var dirty: Set<ServiceKey> = []
+    private var allDirty = true
+    private var fragments: [ServiceKey: [(zone: DNSName, fragment: AnswerFragment)]] = [:]
+    private var counterSlots: [String: Int] = [:]
+    public private(set) var counters = RotationCounters(capacity: 64)
+    private var connectivity: (local: String?, connected: Set<String>?) = (nil, nil)
+
+    public init(configuration: StoreConfiguration) {
+        self.configuration = configuration
+    }
+
+    // MARK: events
+
+    public func apply(_ event: StoreEvent) {
+        switch event {
+        case .upsert(let o):
+            let key = o.key
+            if objects[key] == o { return }
+            let old = roles[key]
+            let role = classify(o)
+            objects[key] = o
+            roles[key] = role
+            touch(old, role, key: key)
+        case .delete(let key):
+            guard objects.removeValue(forKey: key) != nil else { return }
+            let old = roles.removeValue(forKey: key)
+            touch(old, nil, key: key)
+        }
+    }
+
+    public func apply(_ events: [StoreEvent]) { for e in events { apply(e) } }
+
+    /// Replaces every object of the given kinds with `objects` (a re-list): objects
+    /// that are gone are deleted, the others upserted.
+    public func replaceAll(of kinds: Set<ObjectKind>, with list: [KubeObject]) {
+        let keep = Set(list.map(\.key))
+        for key in objects.keys where kinds.contains(key.kind) && !keep.contains(key) { apply(.delete(key)) }
+        for o in list { apply(.upsert(o)) }
+    }
+
+    private func touch(_ old: Role?, _ new: Role?, key: ObjectKey) {
+        if old == .gateway || new == .gateway { allDirty = true }
+        if let s = old?.service {
+            dirty.insert(s)
+            byService[s]?.remove(key)
+            if byService[s]?.isEmpty == true { byService[s] = nil }
+        }
+        if let s = new?.service {
+            dirty.insert(s)
+            byService[s, default: []].insert(key)
+        }
+    }
+
+    /// Changes that concern every service: mode, TTL, local cluster, zones.
+    public func reconfigure(_ c: StoreConfiguration) {
+        let relayout = c.layout != configuration.layout || c.brokerNamespace != configuration.brokerNamespace
+        configuration = c
+        allDirty = true
+        if relayout {
+            let all = Array(objects.values)
+            objects = [:]
+            roles = [:]
+            byService = [:]
+            fragments = [:]
+            for o in all { apply(.upsert(o)) }
+        }
+    }
+
+    // MARK: roles (objects.md)
+
+    static let serviceNameKey = "multicluster.kubernetes.io/service-name"
+    static let sourceNamespaceKey = "lighthouse.submariner.io/sourceNamespace"
+    static let sourceClusterKey = "multicluster.kubernetes.io/source-cluster"
+    static let managedByKey = "endpointslice.kubernetes.io/managed-by"
+    static let managedByLighthouse = "lighthouse-agent.submariner.io"
+    static let isHeadlessKey = "lighthouse.submariner.io/is-headless"
+    static let legacySourceClusterKey = "lighthouse.submariner.io/sourceCluster"
+
+    func classify(_ o: KubeObject) -> Role {
+        let broker = configuration.layout == .broker
+        switch o {
+        case .gateway:
+            return .gateway
+        case .serviceImport(let si):
+            let m = si.metadata
+            if broker {
+                guard m.namespace == configuration.brokerNamespace else { return .ignored("service import outside the broker namespace") }
+                guard let name = m.annotations[Self.serviceNameKey], let ns = m.annotations[Self.sourceNamespaceKey] else {
+                    return .ignored("broker service import without service-name/sourceNamespace annotations")
+                }
+                return .aggregateImport(ServiceKey(namespace: ns, name: name))
+            }
+            if m.labels[Self.serviceNameKey] != nil { return .ignored("an exporting cluster's own service import") }
+            if m.annotations[Self.serviceNameKey] != nil { return .ignored("the broker's aggregated service import") }
+            if let name = m.annotations["origin-name"], let ns = m.annotations["origin-namespace"] {
+                guard let cluster = m.labels[Self.legacySourceClusterKey] else { return .ignored("legacy service import without sourceCluster label") }
+                return .legacyImport(ServiceKey(namespace: ns, name: name), cluster: cluster)
+            }
+            return .aggregateImport(ServiceKey(namespace: m.namespace, name: m.name))
+        case .endpointSlice(let es):
+            let m = es.metadata
+            guard m.labels[Self.managedByKey] == Self.managedByLighthouse else { return .ignored("endpoint slice not managed by Lighthouse") }
+            guard let name = m.labels[Self.serviceNameKey], let ns = m.labels[Self.sourceNamespaceKey],
+                  let cluster = m.labels[Self.sourceClusterKey], !name.isEmpty, !ns.isEmpty, !cluster.isEmpty else {
+                return .ignored("endpoint slice without service-name, sourceNamespace or source-cluster label")
+            }
+            if broker {
+                guard m.namespace == configuration.brokerNamespace else { return .ignored("endpoint slice outside the broker namespace") }
+            } else if m.namespace != ns {
+                return .ignored("broker copy of an endpoint slice")
+            }
+            let legacy = m.labels[Self.isHeadlessKey] == nil && m.name.hasSuffix("-" + cluster)
+            return .slice(ServiceKey(namespace: ns, name: name), cluster: cluster, legacy: legacy)
+        }
+    }
+
+    /// Objects held but not used, by reason: a metric for operators.
+    public var ignoredCounts: [String: Int] {
+        var out: [String: Int] = [:]
+        for case .ignored(let why) in roles.values { out[why, default: 0] += 1 }
+        return out
+    }
+
+    public var objectCount: Int { objects.count }
+    public var serviceCount: Int { byService.keys.filter { hasImport($0) }.count }
+
+    func hasImport(_ s: ServiceKey) -> Bool {
+        (byService[s] ?? []).contains { key in
+            switch roles[key] {
+            case .aggregateImport?, .legacyImport?: return true
+            default: return false
+            }
+        }
+    }
+
+    // MARK: connectivity
+
+    /// The local cluster (an active Gateway's own id wins over the configured one) and
+    /// the connected clusters; nil when there is no connectivity source, so that every
+    /// cluster counts as connected.
+    func computeConnectivity() -> (local: String?, connected: Set<String>?) {
+        var local = configuration.localClusterID
+        let gateways = objects.values.compactMap { o -> Gateway? in if case .gateway(let g) = o { return g }; return nil }
+            .sorted { ($0.metadata.namespace, $0.metadata.name) < ($1.metadata.namespace, $1.metadata.name) }
+        guard configuration.connectivity == .gateway, !gateways.isEmpty else { return (local, nil) }
+        var connected: Set<String> = []
+        for g in gateways where g.isActive {
+            if let id = g.localClusterID, !id.isEmpty {
+                if local == nil || local == configuration.localClusterID { local = id }
+            }
+            for c in g.connections where c.status == "connected" { connected.insert(c.clusterID) }
+        }
+        if let l = local { connected.insert(l) }
+        return (local, connected)
+    }
+
+    // MARK: compiling
+
+    /// Compiles what changed and assembles a new answer table with `zones` (the zone
+    /// files' SOA, NS and records). Service names go into the configured zones.
+    public func makeTable(zones: [ZoneContent]) -> AnswerTable {
+        let conn = computeConnectivity()
+        if conn.local != connectivity.local || conn.connected != connectivity.connected { allDirty = true }
+        connectivity = conn
+        let servedApexes = Set(zones.map(\.apex))
+        let serviceZones = configuration.zones.filter { servedApexes.contains($0) }
+        let resolver = ServiceResolver(
+            config: configuration, localCluster: conn.local,
+            isConnected: { c in conn.connected?.contains(c) ?? true },
+            counterSlot: { [unowned self] k in self.slot(k) })
+
+        let targets: [ServiceKey] = allDirty ? Array(Set(byService.keys).union(fragments.keys)) : Array(dirty)
+        for key in targets {
+            guard hasImport(key) else {
+                fragments[key] = nil
+                continue
+            }
+            let o = objectsOf(key)
+            var list: [(DNSName, AnswerFragment)] = []
+            for z in serviceZones {
+                if let specs = resolver.specs(service: key, objects: o, zone: z) { list.append((z, AnswerFragment(compiling: specs))) }
+            }
+            fragments[key] = list
+        }
+        dirty = []
+        allDirty = false
+
+        var b = AnswerTableBuilder()
+        for z in zones { b.add(zone: z) }
+        for z in serviceZones {
+            // dns-version.<zone> TXT "1.0.0": the MCS DNS schema version.
+            if let n = try? z.prepending(label: Array("dns-version".utf8)) {
+                let txt = ResourceRecord(name: n, type: .txt, ttl: 28800, rdata: .txt(["1.0.0"]))
+                b.add(fragment: AnswerFragment(compiling: [NameSpec(name: n, answers: [.txt: .fixed(Sections(answer: [txt]))], any: [txt])]), zone: z)
+            }
+        }
+        for key in fragments.keys.sorted() {
+            for (z, f) in fragments[key] ?? [] { b.add(fragment: f, zone: z) }
+        }
+        return b.build(counters: counters)
+    }
+
+    func objectsOf(_ key: ServiceKey) -> ServiceObjects {
+        var o = ServiceObjects()
+        for k in (byService[key] ?? []).sorted() {
+            guard let obj = objects[k], let role = roles[k] else { continue }
+            switch (role, obj) {
+            case (.aggregateImport, .serviceImport(let si)): o.imports.append(si)
+            case (.legacyImport(_, let c), .serviceImport(let si)): o.legacyImports.append((c, si))
+            case (.slice(_, let c, let legacy), .endpointSlice(let es)): o.slices.append((c, legacy, es))
+            default: break
+            }
+        }
+        return o
+    }
+
+    /// A stable counter slot per rotation key; grows the counters (keeping positions).
+    func slot(_ key: String) -> Int {
+        if let s = counterSlots[key] { return s }
+        let s = counterSlots.count
+        counterSlots[key] = s
+        if s >= counters.capacity { counters = RotationCounters(capacity: counters.capacity * 2, copying: counters) }
+        return s
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// The kinds of object Sextant reads.
+public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
+    case serviceImport = "ServiceImport"
+    case endpointSlice = "EndpointSlice"
+    case gateway = "Gateway"
+
+    /// The API group of each kind, so that a `Gateway` of another API (Gateway API's
+    /// `gateway.networking.k8s.io`) is not taken for Submariner's.
+    public var group: String {
+        switch self {
+        case .serviceImport: return "multicluster.x-k8s.io"
+        case .endpointSlice: return "discovery.k8s.io"
+        case .gateway: return "submariner.io"
+        }
+    }
+}
+
+/// Where an object lives: the store's key.
+public struct ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var kind: ObjectKind
+    public var namespace: String
+    public var name: String
+
+    public init(kind: ObjectKind, namespace: String, name: String) {
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+    }
+
+    public var description: String { "\(kind.rawValue) \(namespace.isEmpty ? "" : namespace + "/")\(name)" }
+
+    public static func < (l: ObjectKey, r: ObjectKey) -> Bool {
+        (l.kind.rawValue, l.namespace, l.name) < (r.kind.rawValue, r.namespace, r.name)
+    }
+}
+
+/// One object of a kind Sextant reads.
+public enum KubeObject: Sendable, Equatable {
+    case serviceImport(ServiceImport)
+    case endpointSlice(EndpointSlice)
+    case gateway(Gateway)
+
+    public var key: ObjectKey {
+        switch self {
+        case .serviceImport(let o): return ObjectKey(kind: .serviceImport, namespace: o.metadata.namespace, name: o.metadata.name)
+        case .endpointSlice(let o): return ObjectKey(kind: .endpointSlice, namespace: o.metadata.namespace, name: o.metadata.name)
+        case .gateway(let o): return ObjectKey(kind: .gateway, namespace: o.metadata.namespace, name: o.metadata.name)
+        }
+    }
+
+    /// Decodes an object of a known kind (a watch event or list item, which may lack
+    /// `kind`). Throws a description of what is wrong with it.
+    public static func decode(kind: ObjectKind, json: Data) throws -> KubeObject {
+        let d = JSONDecoder()
+        switch kind {
+        case .serviceImport: return .serviceImport(try d.decode(ServiceImport.self, from: json))
+        case .endpointSlice: return .endpointSlice(try d.decode(EndpointSlice.self, from: json))
+        case .gateway: return .gateway(try d.decode(Gateway.self, from: json))
+        }
+    }
+
+    /// The kind named by an object's `apiVersion` and `kind`, when Sextant reads it.
+    public static func kind(apiVersion: String, kind: String) -> ObjectKind? {
+        guard let k = ObjectKind(rawValue: kind) else { return nil }
+        let group = apiVersion.split(separator: "/").dropLast().joined(separator: "/")
+        return group == k.group ? k : nil
+    }
+}
+
+/// A change from a source (zones/ manifests, the Kubernetes API).
+public enum StoreEvent: Sendable {
+    case upsert(KubeObject)
+    case delete(ObjectKey)
+}
+
+/// A short, readable reason from a DecodingError: which field and why.
+public func describe(_ error: Error) -> String {
+    guard let e = error as? DecodingError else { return "\(error)" }
+    func path(_ c: [CodingKey]) -> String { c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+    switch e {
+    case .keyNotFound(let k, let ctx): return "missing field \((path(ctx.codingPath + [k])))"
+    case .typeMismatch(_, let ctx): return "wrong type at \(path(ctx.codingPath))"
+    case .valueNotFound(_, let ctx): return "null at \(path(ctx.codingPath))"
+    case .dataCorrupted(let ctx): return "\(ctx.debugDescription) at \(path(ctx.codingPath))"
+    @unknown default: return "\(e)"
+    }
+}

@@ -1,0 +1,110 @@
+import ClusterSet
+import Foundation
+import Yams
+
+/// An object in a manifest that Sextant reads but cannot use: which file, which object,
+/// what is wrong. Such objects are skipped; the rest of the file still counts.
+public struct ManifestProblem: Sendable, CustomStringConvertible {
+    public let path: String
+    public let object: String
+    public let reason: String
+    public var description: String { "\(path): \(object): \(reason)" }
+}
+
+/// Kubernetes manifests in the zones folder (`*.yaml`, `*.yml`, `*.json`): single
+/// objects, multi-document YAML, `kind: List`. ServiceImport, EndpointSlice and
+/// Gateway objects are read; other kinds (Namespace, Deployment...) are passed over.
+public enum ManifestFile {
+    public struct Contents: Sendable {
+        public var objects: [KubeObject] = []
+        public var problems: [ManifestProblem] = []
+        /// Objects of kinds Sextant does not read.
+        public var otherKinds = 0
+    }
+
+    public static let extensions = [".yaml", ".yml", ".json"]
+
+    /// Reads one file. A file that is not valid YAML or JSON is an error (with the
+    /// line where the parser stopped); a bad object inside a valid file is a problem.
+    public static func load(path: String) throws(ZoneFileError) -> Contents {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ZoneFileError(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        var documents: [Any] = []
+        do {
+            if path.hasSuffix(".json") {
+                documents = [try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])]
+            } else {
+                // Timestamps stay strings: they must survive the trip to JSON.
+                for d in try Yams.load_all(yaml: text, Resolver.default.removing(.timestamp)) { documents.append(d) }
+            }
+        } catch let e as YamlError {
+            throw ZoneFileError(path: path, line: yamlLine(e), reason: "not valid YAML: \(yamlReason(e))")
+        } catch {
+            throw ZoneFileError(path: path, reason: "not valid JSON: \(error.localizedDescription)")
+        }
+        var out = Contents()
+        for (i, doc) in documents.enumerated() {
+            if doc is NSNull { continue }  // an empty document between two ---
+            guard let dict = doc as? [String: Any] else {
+                out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "not an object"))
+                continue
+            }
+            if let k = dict["kind"] as? String, k.hasSuffix("List"), dict["items"] != nil || k == "List" {
+                guard let items = dict["items"] as? [Any] else {
+                    out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "a List without items"))
+                    continue
+                }
+                for (j, item) in items.enumerated() { read(item, path: path, label: "document \(i + 1) item \(j + 1)", into: &out) }
+            } else {
+                read(dict, path: path, label: "document \(i + 1)", into: &out)
+            }
+        }
+        return out
+    }
+
+    static func read(_ value: Any, path: String, label: String, into out: inout Contents) {
+        guard let dict = value as? [String: Any] else {
+            out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object"))
+            return
+        }
+        let kindText = dict["kind"] as? String ?? ""
+        let meta = dict["metadata"] as? [String: Any]
+        let name = [meta?["namespace"] as? String, meta?["name"] as? String].compactMap { $0 }.joined(separator: "/")
+        let described = "\(kindText.isEmpty ? "object" : kindText) \(name.isEmpty ? "(\(label))" : name)"
+        guard let kind = KubeObject.kind(apiVersion: dict["apiVersion"] as? String ?? "", kind: kindText) else {
+            out.otherKinds += 1
+            return
+        }
+        guard JSONSerialization.isValidJSONObject(dict), let data = try? JSONSerialization.data(withJSONObject: dict) else {
+            out.problems.append(ManifestProblem(path: path, object: described, reason: "holds values JSON cannot carry"))
+            return
+        }
+        do {
+            out.objects.append(try KubeObject.decode(kind: kind, json: data))
+        } catch {
+            out.problems.append(ManifestProblem(path: path, object: described, reason: describe(error)))
+        }
+    }
+
+    static func yamlLine(_ e: YamlError) -> Int? {
+        switch e {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+
+    static func yamlReason(_ e: YamlError) -> String {
+        switch e {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
+            return problem
+        default:
+            return "\(e)"
+        }
+    }
+}
