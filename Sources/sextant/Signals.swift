@@ -1,36 +1,65 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ClusterSet
 import DNSServer
 import Dispatch
 import Logging
-import Zones
 
 /// SIGTERM and SIGINT stop the server; SIGHUP reloads the zones folder and keeps the
 /// old data when the new files are bad.
+///
+/// The handlers are installed with sigaction before any socket is bound, and only
+/// write the signal number to a pipe that a Dispatch source reads. (A Dispatch signal
+/// source registers its handler asynchronously: a signal sent right after start-up
+/// could be lost.)
 enum Signals {
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-    // nonisolated(unsafe): written once from the main thread before dispatchMain(), then only kept alive.
+    nonisolated(unsafe) static var writeEnd: Int32 = -1
+    // nonisolated(unsafe): set once before the handlers are installed, then only read
+    // by the async-signal-safe handler.
+    nonisolated(unsafe) private static var source: DispatchSourceRead?
+    // nonisolated(unsafe): written once from the main thread before dispatchMain().
 
     static func install(server: Server, loader: ZonesLoader, logger: Logger) {
-        let queue = DispatchQueue(label: "sextant.signals")
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            s.setEventHandler {
-                logger.info("stopping", metadata: ["signal": "\(sig)"])
-                server.stop()
-                // Let replies already computed leave before the process ends.
-                queue.asyncAfter(deadline: .now() + .milliseconds(100)) { exit(0) }
-            }
-            s.resume()
-            sources.append(s)
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            logger.error("cannot create the signal pipe; signals keep their default action")
+            return
         }
-        signal(SIGHUP, SIG_IGN)
-        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-        hup.setEventHandler { loader.reload() }
-        hup.resume()
-        sources.append(hup)
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        writeEnd = fds[1]
+        let queue = DispatchQueue(label: "sextant.signals")
+        let s = DispatchSource.makeReadSource(fileDescriptor: fds[0], queue: queue)
+        s.setEventHandler {
+            var sig: UInt8 = 0
+            while read(fds[0], &sig, 1) == 1 {
+                switch Int32(sig) {
+                case SIGHUP:
+                    loader.reload()
+                default:
+                    logger.info("stopping", metadata: ["signal": "\(sig)"])
+                    server.stop()
+                    // Let replies already computed leave before the process ends.
+                    queue.asyncAfter(deadline: .now() + .milliseconds(100)) { exit(0) }
+                }
+            }
+        }
+        s.resume()
+        source = s
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = signalHandler
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(sig, &action, nil)
+        }
     }
+}
+
+/// Async-signal-safe: one write() of the signal number.
+func signalHandler(_ sig: Int32) {
+    var b = UInt8(truncatingIfNeeded: sig)
+    _ = write(Signals.writeEnd, &b, 1)
 }

@@ -3,6 +3,10 @@ public struct Gateway: Decodable, Sendable, Equatable {
     public struct Connection: Sendable, Equatable {
         public var clusterID: String
         public var status: String
+        public init(clusterID: String, status: String) {
+            self.clusterID = clusterID
+            self.status = status
+        }
     }
 
     public var metadata: ObjectMeta
