@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "sextant", targets: ["sextant"]),
         .library(name: "DNSWire", targets: ["DNSWire"]),
+        // For the benchmark package beside this one.
+        .library(name: "SextantCore", targets: ["DNSWire", "ClusterSet", "DNSServer", "Zones"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -108,7 +108,8 @@ public struct AnswerTableBuilder: Sendable {
         // Zone files first (compiled here), then service fragments (copied).
         var all = zoneSpecs().sorted { $0.key < $1.key }.map { (AnswerFragment(compiling: $0.value.sorted { $0.name.wire.lexicographicallyPrecedes($1.name.wire) }), $0.key) }
         all += fragments
-        var pendingTypes: [Int: [AnswerTable.TypeEntry]] = [:]
+        // (node, entry) pairs in arrival order; grouped per node below by a counting sort.
+        var pending: [(node: Int32, entry: AnswerTable.TypeEntry)] = []
         for (fragment, zone) in all {
             let base = UInt32(arena.count)
             arena.append(contentsOf: fragment.arena)
@@ -130,7 +131,7 @@ public struct AnswerTableBuilder: Sendable {
                 let n = emptyNode(name.wire, zone: zone)
                 for (type, ref) in name.types {
                     let (answer, rotation) = relocate(ref)
-                    pendingTypes[n, default: []].append(.init(type: type, answer: answer, rotation: rotation))
+                    pending.append((Int32(n), .init(type: type, answer: answer, rotation: rotation)))
                 }
                 if let a = name.any, case (let ref, _) = relocate(a), nodes[n].any.isNone { nodes[n].any = ref }
                 if let f = name.fallback, case (let ref, _) = relocate(f) { nodes[n].fallback = ref }
@@ -138,21 +139,34 @@ public struct AnswerTableBuilder: Sendable {
             }
         }
         // Empty non-terminals: every ancestor of an owner, down to its zone apex, exists.
-        for (wire, n) in nodeByName {
+        // Walking up stops at the first ancestor already present: its own are too.
+        let owners = nodes.count
+        for n in 0..<owners {
             let zone = Int(nodes[n].zone)
             let apexLength = apexes[zone].wire.count
+            let offset = Int(nameOffsets[n])
+            let length = arena.count >= offset ? nameLength(arena, offset) : 0
             var i = 0
-            while wire.count - i > apexLength {
-                i += 1 + Int(wire[i])
-                _ = emptyNode(Array(wire[i...]), zone: zone)
+            while length - i > apexLength {
+                i += 1 + Int(arena[offset + i])
+                let parent = Array(arena[(offset + i)..<(offset + length)])
+                if nodeByName[parent] != nil { break }
+                _ = emptyNode(parent, zone: zone)
             }
         }
-        // Type entries, contiguous per node.
+        // Type entries, contiguous per node (a counting sort keeps arrival order).
+        var counts = [Int](repeating: 0, count: nodes.count + 1)
+        for p in pending { counts[Int(p.node) + 1] += 1 }
+        for n in 0..<nodes.count { counts[n + 1] += counts[n] }
+        types = [AnswerTable.TypeEntry](repeating: .init(type: 0, answer: .none, rotation: AnswerTable.noRotation), count: pending.count)
+        var fill = counts
+        for p in pending {
+            types[fill[Int(p.node)]] = p.entry
+            fill[Int(p.node)] += 1
+        }
         for n in 0..<nodes.count {
-            nodes[n].firstType = UInt32(types.count)
-            let entries = pendingTypes[n] ?? []
-            types += entries
-            nodes[n].typeCount = UInt16(entries.count)
+            nodes[n].firstType = UInt32(counts[n])
+            nodes[n].typeCount = UInt16(counts[n + 1] - counts[n])
         }
 
         var zoneInfo: [AnswerTable.ZoneInfo] = []
@@ -176,14 +190,23 @@ public struct AnswerTableBuilder: Sendable {
         var capacity = 16
         while capacity < nodes.count * 2 { capacity <<= 1 }
         var slots = [AnswerTable.Slot](repeating: .init(hash: 0, nameOffset: 0, nameLength: 0, node: 0), count: capacity)
-        for (wire, n) in nodeByName {
-            let hash = NameHash.hash(wire)
+        for n in 0..<nodes.count {
+            let offset = Int(nameOffsets[n])
+            let length = nameLength(arena, offset)
+            let hash = NameHash.hash(arena[offset..<(offset + length)])
             var i = Int(truncatingIfNeeded: hash) & (capacity - 1)
             while slots[i].nameLength != 0 { i = (i + 1) & (capacity - 1) }
-            slots[i] = .init(hash: hash, nameOffset: nameOffsets[n], nameLength: UInt16(wire.count), node: UInt32(n))
+            slots[i] = .init(hash: hash, nameOffset: UInt32(offset), nameLength: UInt16(length), node: UInt32(n))
         }
         return AnswerTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes,
                            rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters)
+    }
+
+    /// Wire length of the name stored at `offset`.
+    func nameLength(_ arena: [UInt8], _ offset: Int) -> Int {
+        var i = offset
+        while arena[i] != 0 { i += 1 + Int(arena[i]) }
+        return i + 1 - offset
     }
 
     /// Follows CNAMEs from `name` (at most 8 links, no loops) and returns the records the

@@ -227,8 +227,9 @@ public final class ClusterSetStore {
                 b.add(fragment: AnswerFragment(compiling: [NameSpec(name: n, answers: [.txt: .fixed(Sections(answer: [txt]))], any: [txt])]), zone: z)
             }
         }
-        for key in fragments.keys.sorted() {
-            for (z, f) in fragments[key] ?? [] { b.add(fragment: f, zone: z) }
+        // Any order will do: names are unique, and a lookup does not depend on layout.
+        for list in fragments.values {
+            for (z, f) in list { b.add(fragment: f, zone: z) }
         }
         return b.build(counters: counters)
     }

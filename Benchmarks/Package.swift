@@ -1,0 +1,25 @@
+// swift-tools-version:6.1
+// Micro-benchmarks (package-benchmark). Separate from the main package so that
+// `swift test` does not build the benchmark framework. Run from this folder:
+//   swift package --allow-writing-to-package-directory benchmark
+import PackageDescription
+
+let package = Package(
+    name: "SextantBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Sextant", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "StoreCompile",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SextantCore", package: "Sextant"),
+            ],
+            path: "Benchmarks/StoreCompile",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
