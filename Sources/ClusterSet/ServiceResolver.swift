@@ -36,13 +36,21 @@ struct ServiceResolver {
 
     // MARK: cluster records
 
+    /// The service's slices in name order, without legacy slices of clusters that also
+    /// have a current-format one (objects.md).
+    func slicesInUse(_ o: ServiceObjects) -> [(cluster: String, legacy: Bool, object: EndpointSlice)] {
+        let current = Set(o.slices.filter { !$0.legacy }.map(\.cluster))
+        return o.slices
+            .filter { !($0.legacy && current.contains($0.cluster)) }
+            .sorted { $0.object.metadata.name < $1.object.metadata.name }
+    }
+
     /// ClusterSetIP: per cluster, the service IP of each family from the current-format
     /// slices; legacy slices only where the cluster has no current one.
     func clusterSetIPRecords(_ o: ServiceObjects) -> [ClusterRecord] {
         var byCluster: [String: ClusterRecord] = [:]
         let current = Set(o.slices.filter { !$0.legacy }.map(\.cluster))
-        for s in o.slices.sorted(by: { $0.object.metadata.name < $1.object.metadata.name }) {
-            if s.legacy && current.contains(s.cluster) { continue }
+        for s in slicesInUse(o) {
             var r = byCluster[s.cluster] ?? ClusterRecord(cluster: s.cluster)
             if s.legacy {
                 // Legacy slices list backend Pods: healthy with at least one; the service
@@ -73,9 +81,7 @@ struct ServiceResolver {
     /// published though not ready), merged by host name across address families.
     func headlessRecords(_ o: ServiceObjects) -> [ClusterRecord] {
         var byCluster: [String: ClusterRecord] = [:]
-        let current = Set(o.slices.filter { !$0.legacy }.map(\.cluster))
-        for s in o.slices.sorted(by: { $0.object.metadata.name < $1.object.metadata.name }) {
-            if s.legacy && current.contains(s.cluster) { continue }
+        for s in slicesInUse(o) {
             var r = byCluster[s.cluster] ?? ClusterRecord(cluster: s.cluster)
             let publishAll = s.object.metadata.annotations[Self.publishNotReady] == "true"
             for e in s.object.endpoints where publishAll || (e.ready ?? true) {

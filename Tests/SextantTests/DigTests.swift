@@ -86,3 +86,22 @@ import Testing
         #expect(Set(any.section("ANSWER").map { $0[3] }) == ["SOA", "NS"])
     }
 }
+
+/// The README's demo answers, from the repository's own zones/ folder.
+@Suite struct DemoTests {
+    @Test func demoNamesAnswerAsTheReadmeSays() throws {
+        let s = try SextantProcess(["--zones", repositoryZones])
+        let a = DigResult(text: try dig(s, ["nginx.nginx-test.svc.clusterset.local"]))
+        #expect(a.status == "NOERROR")
+        #expect(a.flags.contains("aa"))
+        #expect(a.section("ANSWER").map { $0[4] } == ["11.96.112.197"])
+        let srv = DigResult(text: try dig(s, ["SRV", "_http._tcp.nginx.nginx-test.svc.clusterset.local"]))
+        #expect(srv.section("ANSWER").map { $0[4...].joined(separator: " ") } == ["0 50 8080 nginx.nginx-test.svc.clusterset.local."])
+        #expect(srv.section("ADDITIONAL").map { "\($0[0]) \($0[4])" } == ["nginx.nginx-test.svc.clusterset.local. 11.96.112.197"])
+        #expect(DigResult(text: try dig(s, ["cluster1.nginx.nginx-test.svc.clusterset.local"])).section("ANSWER").map { $0[4] } == ["11.96.112.197"])
+        #expect(DigResult(text: try dig(s, ["redis-slave.guestbook.svc.clusterset.local"])).section("ANSWER").map { $0[4] } == ["198.51.100.95"])
+        #expect(DigResult(text: try dig(s, ["nginx.default.svc.clusterset.local"])).section("ANSWER").map { $0[4] } == ["198.51.100.23"])
+        #expect(DigResult(text: try dig(s, ["frontend.guestbook.svc.clusterset.local"])).status == "NXDOMAIN")
+        #expect(DigResult(text: try dig(s, ["TXT", "dns-version.clusterset.local"])).section("ANSWER").map { $0[4] } == ["\"1.0.0\""])
+    }
+}
