@@ -13,6 +13,11 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
+            name: "ProfileStore",
+            dependencies: [.product(name: "SextantCore", package: "Sextant")],
+            path: "Sources/ProfileStore"
+        ),
+        .executableTarget(
             name: "StoreCompile",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -91,23 +91,59 @@ public struct AnswerTableBuilder: Sendable {
         var rotations: [AnswerTable.Rotation] = []
         var cycles: [UInt16] = []
         var alternatives: [AnswerTable.AnswerRef] = []
-        var nodeByName: [[UInt8]: Int] = [:]
         var nameOffsets: [UInt32] = []
 
-        func emptyNode(_ wire: [UInt8], zone: Int) -> Int {
-            if let n = nodeByName[wire] { return n }
+        // The hash index doubles as the name-to-node map while assembling: FNV over the
+        // bytes already in the arena, no per-name allocation or Hasher pass.
+        var all = zoneSpecs().sorted { $0.key < $1.key }.map { (AnswerFragment(compiling: $0.value.sorted { $0.name.wire.lexicographicallyPrecedes($1.name.wire) }), $0.key) }
+        all += fragments
+        let expected = all.reduce(0) { $0 + $1.0.names.count }
+        var capacity = 16
+        while capacity < (expected + expected / 4 + 64) * 2 { capacity <<= 1 }
+        let empty = AnswerTable.Slot(hash: 0, nameOffset: 0, nameLength: 0, node: 0)
+        var slots = [AnswerTable.Slot](repeating: empty, count: capacity)
+
+        func sameName(_ s: AnswerTable.Slot, _ wire: ArraySlice<UInt8>) -> Bool {
+            guard Int(s.nameLength) == wire.count else { return false }
+            var a = Int(s.nameOffset)
+            for b in wire {
+                if arena[a] != b { return false }
+                a += 1
+            }
+            return true
+        }
+        func find(_ wire: ArraySlice<UInt8>, _ hash: UInt64) -> (found: Int?, slot: Int) {
+            var i = Int(truncatingIfNeeded: hash) & (capacity - 1)
+            while slots[i].nameLength != 0 {
+                if slots[i].hash == hash && sameName(slots[i], wire) { return (Int(slots[i].node), i) }
+                i = (i + 1) & (capacity - 1)
+            }
+            return (nil, i)
+        }
+        func grow() {
+            capacity <<= 1
+            var bigger = [AnswerTable.Slot](repeating: empty, count: capacity)
+            for s in slots where s.nameLength != 0 {
+                var i = Int(truncatingIfNeeded: s.hash) & (capacity - 1)
+                while bigger[i].nameLength != 0 { i = (i + 1) & (capacity - 1) }
+                bigger[i] = s
+            }
+            slots = bigger
+        }
+        func emptyNode(_ wire: ArraySlice<UInt8>, zone: Int) -> Int {
+            let hash = NameHash.hash(wire)
+            let (found, slot) = find(wire, hash)
+            if let n = found { return n }
             let offset = UInt32(arena.count)
             arena.append(contentsOf: wire)
-            nodes.append(.init(zone: UInt16(zone), firstType: UInt32(types.count), typeCount: 0,
-                               any: .none, fallback: .none, acceptsPortNames: false))
+            nodes.append(.init(zone: UInt16(zone), firstType: 0, typeCount: 0, any: .none, fallback: .none, acceptsPortNames: false))
             nameOffsets.append(offset)
-            nodeByName[wire] = nodes.count - 1
+            slots[slot] = .init(hash: hash, nameOffset: offset, nameLength: UInt16(wire.count), node: UInt32(nodes.count - 1))
+            if nodes.count * 2 > capacity { grow() }
             return nodes.count - 1
         }
 
         // Zone files first (compiled here), then service fragments (copied).
-        var all = zoneSpecs().sorted { $0.key < $1.key }.map { (AnswerFragment(compiling: $0.value.sorted { $0.name.wire.lexicographicallyPrecedes($1.name.wire) }), $0.key) }
-        all += fragments
         // (node, entry) pairs in arrival order; grouped per node below by a counting sort.
         var pending: [(node: Int32, entry: AnswerTable.TypeEntry)] = []
         for (fragment, zone) in all {
@@ -128,7 +164,7 @@ public struct AnswerTableBuilder: Sendable {
                 }
             }
             for name in fragment.names {
-                let n = emptyNode(name.wire, zone: zone)
+                let n = emptyNode(name.wire[...], zone: zone)
                 for (type, ref) in name.types {
                     let (answer, rotation) = relocate(ref)
                     pending.append((Int32(n), .init(type: type, answer: answer, rotation: rotation)))
@@ -145,13 +181,16 @@ public struct AnswerTableBuilder: Sendable {
             let zone = Int(nodes[n].zone)
             let apexLength = apexes[zone].wire.count
             let offset = Int(nameOffsets[n])
-            let length = arena.count >= offset ? nameLength(arena, offset) : 0
+            let length = nameLength(arena, offset)
             var i = 0
             while length - i > apexLength {
                 i += 1 + Int(arena[offset + i])
-                let parent = Array(arena[(offset + i)..<(offset + length)])
-                if nodeByName[parent] != nil { break }
-                _ = emptyNode(parent, zone: zone)
+                let range = (offset + i)..<(offset + length)
+                if find(arena[range], NameHash.hash(arena[range])).found != nil { break }
+                // Copy first: a slice of the arena alive across the append would make
+                // the append copy the whole arena.
+                let parent = Array(arena[range])
+                _ = emptyNode(parent[...], zone: zone)
             }
         }
         // Type entries, contiguous per node (a counting sort keeps arrival order).
@@ -187,17 +226,6 @@ public struct AnswerTableBuilder: Sendable {
             zoneInfo.append(.init(apexOffset: apexOffset, apexLength: UInt16(apex.wire.count), negativeSOA: soaRef))
         }
 
-        var capacity = 16
-        while capacity < nodes.count * 2 { capacity <<= 1 }
-        var slots = [AnswerTable.Slot](repeating: .init(hash: 0, nameOffset: 0, nameLength: 0, node: 0), count: capacity)
-        for n in 0..<nodes.count {
-            let offset = Int(nameOffsets[n])
-            let length = nameLength(arena, offset)
-            let hash = NameHash.hash(arena[offset..<(offset + length)])
-            var i = Int(truncatingIfNeeded: hash) & (capacity - 1)
-            while slots[i].nameLength != 0 { i = (i + 1) & (capacity - 1) }
-            slots[i] = .init(hash: hash, nameOffset: UInt32(offset), nameLength: UInt16(length), node: UInt32(n))
-        }
         return AnswerTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes,
                            rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters)
     }
