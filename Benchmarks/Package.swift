@@ -12,16 +12,17 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .executableTarget(
-            name: "ProfileStore",
+        .target(
+            name: "BenchWorkload",
             dependencies: [.product(name: "SextantCore", package: "Sextant")],
-            path: "Sources/ProfileStore"
+            path: "Sources/BenchWorkload"
         ),
+        .executableTarget(name: "ProfileStore", dependencies: ["BenchWorkload"], path: "Sources/ProfileStore"),
         .executableTarget(
             name: "StoreCompile",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "SextantCore", package: "Sextant"),
+                "BenchWorkload",
             ],
             path: "Benchmarks/StoreCompile",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
