@@ -84,6 +84,8 @@ public final class Server: @unchecked Sendable {
 
     /// Open TCP connections right now.
     public var openTCPConnections: Int { limit.current }
-    /// TCP connections closed at once because the limit was reached.
+    /// TCP connections closed at once because the limit was reached and none was idle.
     public var refusedTCPConnections: Int { limit.refused }
+    /// Idle TCP connections closed to make room for new ones.
+    public var evictedTCPConnections: Int { limit.evicted }
 }

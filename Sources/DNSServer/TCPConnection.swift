@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CNetShim
 import ClusterSet
+import Atomics
 import Dispatch
 import DNSWire
 
@@ -40,7 +41,10 @@ final class TCPConnection: @unchecked Sendable {
     private var pending: [UInt8] = []
     private var pendingStart = 0
     private let scratch: UnsafeMutableRawBufferPointer
-    private var lastActivity: UInt64
+    /// Uptime in nanoseconds of the last byte in or out. Atomic because the listener
+    /// reads it to pick the connection to evict when the limit is reached.
+    private let lastActivityNanos: ManagedAtomic<UInt64>
+    var lastActivity: UInt64 { lastActivityNanos.load(ordering: .relaxed) }
 
     init(fd: Int32, queue: DispatchQueue, idleTimeout: Double, snapshots: SnapshotBox, onClose: @escaping @Sendable () -> Void) {
         self.fd = fd
@@ -50,7 +54,7 @@ final class TCPConnection: @unchecked Sendable {
         reader = snapshots.reader()
         input = .allocate(byteCount: Self.initialInput, alignment: 16)
         scratch = .allocate(byteCount: Responder.scratchSize, alignment: 16)
-        lastActivity = DispatchTime.now().uptimeNanoseconds
+        lastActivityNanos = ManagedAtomic(DispatchTime.now().uptimeNanoseconds)
     }
 
     deinit {
@@ -100,7 +104,7 @@ final class TCPConnection: @unchecked Sendable {
             return
         }
         inputCount += n
-        lastActivity = DispatchTime.now().uptimeNanoseconds
+        lastActivityNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
         processFrames()
     }
 
@@ -190,7 +194,7 @@ final class TCPConnection: @unchecked Sendable {
             return
         }
         pendingStart += n
-        lastActivity = DispatchTime.now().uptimeNanoseconds
+        lastActivityNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
         if pendingCount == 0 {
             pending.removeAll(keepingCapacity: pending.capacity <= 65536)
             pendingStart = 0

@@ -6,6 +6,7 @@ import CNetShim
 import ClusterSet
 import Dispatch
 import Logging
+import Synchronization
 
 /// Accepts DNS-over-TCP connections on one address and enforces the server-wide
 /// connection limit.
@@ -61,36 +62,66 @@ final class TCPListener: @unchecked Sendable {
                 // ECONNABORTED and the like concern one client only.
                 continue
             }
-            guard limit.acquire() else {
+            let q = DispatchQueue(label: "sextant.tcp.c", target: connectionQueue)
+            let limit = self.limit
+            let id = limit.nextID()
+            let conn = TCPConnection(fd: c, queue: q, idleTimeout: idleTimeout, snapshots: snapshots) { limit.release(id) }
+            guard limit.acquire(conn, id: id) else {
+                // Every connection was active within the last second: refuse this one.
                 _ = close(c)
                 continue
             }
-            let q = DispatchQueue(label: "sextant.tcp.c", target: connectionQueue)
-            let limit = self.limit
-            let conn = TCPConnection(fd: c, queue: q, idleTimeout: idleTimeout, snapshots: snapshots) { limit.release() }
             q.async { conn.start() }
         }
     }
 }
 
-/// The number of open TCP connections across all listeners, and its limit.
+/// The open TCP connections across all listeners, and their limit.
+///
+/// At the limit, the connection idle the longest makes room for the new one (RFC 7766
+/// §6.2.3 lets a server close idle connections under pressure), so a flood of idle or
+/// half-open connections cannot lock out clients; only when every connection was active
+/// within `minimumIdleToEvict` is the new one refused. Runs per accept and close only.
 final class ConnectionLimit: Sendable {
     let maximum: Int
-    private let open = ManagedAtomic<Int>(0)
+    static let minimumIdleToEvict: UInt64 = 1_000_000_000
+    private let state = Mutex<[Int: TCPConnection]>([:])
+    private let ids = ManagedAtomic<Int>(0)
     private let refusedCount = ManagedAtomic<Int>(0)
+    private let evictedCount = ManagedAtomic<Int>(0)
 
     init(maximum: Int) { self.maximum = maximum }
 
-    func acquire() -> Bool {
-        if open.wrappingIncrementThenLoad(ordering: .relaxed) > maximum {
-            open.wrappingDecrement(ordering: .relaxed)
+    func nextID() -> Int { ids.loadThenWrappingIncrement(ordering: .relaxed) }
+
+    func acquire(_ conn: TCPConnection, id: Int) -> Bool {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let victim: TCPConnection?? = state.withLock { open in
+            var victim: TCPConnection? = nil
+            if open.count >= maximum {
+                guard let (oldID, oldest) = open.min(by: { $0.value.lastActivity < $1.value.lastActivity }),
+                      now &- oldest.lastActivity >= Self.minimumIdleToEvict else { return .none }
+                open[oldID] = nil
+                victim = oldest
+            }
+            open[id] = conn
+            return .some(victim)
+        }
+        switch victim {
+        case .none:
             refusedCount.wrappingIncrement(ordering: .relaxed)
             return false
+        case .some(let v?):
+            evictedCount.wrappingIncrement(ordering: .relaxed)
+            v.queue.async { v.close() }
+            return true
+        case .some(nil):
+            return true
         }
-        return true
     }
 
-    func release() { open.wrappingDecrement(ordering: .relaxed) }
-    var current: Int { open.load(ordering: .relaxed) }
+    func release(_ id: Int) { state.withLock { _ = $0.removeValue(forKey: id) } }
+    var current: Int { state.withLock { $0.count } }
     var refused: Int { refusedCount.load(ordering: .relaxed) }
+    var evicted: Int { evictedCount.load(ordering: .relaxed) }
 }

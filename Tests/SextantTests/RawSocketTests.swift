@@ -137,6 +137,32 @@ func query(_ name: String, _ type: RRType = .a, id: UInt16 = 1, edns: Bool = tru
         #expect(try Message(decoding: try #require(RawClient.readFrame(again))).id == 3)
     }
 
+    @Test func idleConnectionMakesRoomAtTheLimit() throws {
+        let s = try SextantProcess(["--zones", repositoryZones, "--tcp-max-connections", "3"])
+        var open: [Int32] = []
+        defer { for fd in open { close(fd) } }
+        for i in 0..<3 {
+            let fd = try RawClient.tcpConnect(port: s.port)
+            RawClient.write(fd, RawClient.framed(query("clusterset.local", .soa, id: UInt16(i))))
+            #expect(RawClient.readFrame(fd) != nil)
+            open.append(fd)
+            usleep(50_000)
+        }
+        // All three fall idle for more than a second; then the third speaks again.
+        usleep(1_300_000)
+        RawClient.write(open[2], RawClient.framed(query("clusterset.local", .soa, id: 22)))
+        #expect(RawClient.readFrame(open[2]) != nil)
+        // A fourth client is served, and the connection idle the longest (the first) goes.
+        let fourth = try RawClient.tcpConnect(port: s.port)
+        defer { close(fourth) }
+        RawClient.write(fourth, RawClient.framed(query("clusterset.local", .soa, id: 44)))
+        #expect(try Message(decoding: try #require(RawClient.readFrame(fourth))).id == 44)
+        #expect(RawClient.closedByPeer(open[0], timeout: 3))
+        // The others are still served.
+        RawClient.write(open[2], RawClient.framed(query("clusterset.local", .soa, id: 23)))
+        #expect(try Message(decoding: try #require(RawClient.readFrame(open[2]))).id == 23)
+    }
+
     @Test func clientHalfCloseStillGetsAnswers() throws {
         let s = try SextantProcess(["--zones", repositoryZones])
         let fd = try RawClient.tcpConnect(port: s.port)
