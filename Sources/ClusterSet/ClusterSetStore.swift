@@ -37,6 +37,8 @@ public final class ClusterSetStore {
     private var counterSlots: [String: Int] = [:]
     public private(set) var counters = RotationCounters(capacity: 64)
     private var connectivity: (local: String?, connected: Set<String>?) = (nil, nil)
+    /// Services whose name or namespace cannot be a DNS label (over 63 octets, a dot).
+    private var unnamable: Set<ServiceKey> = []
 
     public init(configuration: StoreConfiguration) {
         self.configuration = configuration
@@ -151,6 +153,7 @@ public final class ClusterSetStore {
     public var ignoredCounts: [String: Int] {
         var out: [String: Int] = [:]
         for case .ignored(let why) in roles.values { out[why, default: 0] += 1 }
+        if !unnamable.isEmpty { out["service name or namespace is not a DNS label"] = unnamable.count }
         return out
     }
 
@@ -204,7 +207,13 @@ public final class ClusterSetStore {
 
         let targets: [ServiceKey] = allDirty ? Array(Set(byService.keys).union(fragments.keys)) : Array(dirty)
         for key in targets {
+            unnamable.remove(key)
             guard hasImport(key) else {
+                fragments[key] = nil
+                continue
+            }
+            guard Self.isLabel(key.name), Self.isLabel(key.namespace) else {
+                unnamable.insert(key)
                 fragments[key] = nil
                 continue
             }
@@ -232,6 +241,10 @@ public final class ClusterSetStore {
             for (z, f) in list { b.add(fragment: f, zone: z) }
         }
         return b.build(counters: counters)
+    }
+
+    static func isLabel(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= Wire.Name.maxLabelLength && !s.contains(".")
     }
 
     func objectsOf(_ key: ServiceKey) -> ServiceObjects {

@@ -167,6 +167,18 @@ import Testing
         #expect(s.ignoredCounts.values.reduce(0, +) == 1)
     }
 
+    @Test func servicesWithoutADNSNameAreCounted() throws {
+        let long = String(repeating: "x", count: 64)
+        let s = makeStore([serviceImport(long, "shop"), serviceImport("a.b", "shop"), serviceImport("web", "shop"),
+                           clusterSlice("web", "shop", cluster: "c1", address: "10.0.0.1")])
+        let t = table(s)
+        #expect(data(try ask(t, "web.shop.svc.clusterset.local", .a)) == ["10.0.0.1"])
+        #expect(s.ignoredCounts["service name or namespace is not a DNS label"] == 2)
+        s.apply(.delete(ObjectKey(kind: .serviceImport, namespace: "shop", name: long)))
+        _ = table(s)
+        #expect(s.ignoredCounts["service name or namespace is not a DNS label"] == 1)
+    }
+
     @Test func gatewaysDecideConnectivityAndTheirDeletionCounts() throws {
         let gw = KubeObject.gateway(Gateway(metadata: meta("gw", "submariner-operator"), isActive: true, localClusterID: "c0",
                                             connections: [.init(clusterID: "c1", status: "connected"), .init(clusterID: "c2", status: "error")]))
