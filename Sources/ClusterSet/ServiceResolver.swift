@@ -235,7 +235,6 @@ struct ServiceResolver {
                 srvPorts = []
             }
         }
-        main.any = anyAnswer(main)
         specs.append(main)
         addSRV(&specs, owner: base, ports: srvPorts, target: { _ in [base] }, additional: srvAdditional, rotating: srvRotation)
         if let i = specs.firstIndex(where: { $0.name == base }) { specs[i].any = anyAnswer(specs[i]) }
