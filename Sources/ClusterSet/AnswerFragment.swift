@@ -78,8 +78,10 @@ public struct AnswerFragment: Sendable {
         b.register(owner, at: Wire.Header.size)
         for rr in s.answer { b.append(rr) }
         for rr in s.additional { b.append(rr) }
-        return be16(UInt16(s.answer.count)) + be16(0) + be16(UInt16(s.additional.count)) + b.bytes
+        var counts = MessageBuilder()
+        counts.appendUInt16(UInt16(s.answer.count))
+        counts.appendUInt16(0)
+        counts.appendUInt16(UInt16(s.additional.count))
+        return counts.bytes + b.bytes
     }
 }
-
-@inline(__always) func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }

@@ -31,6 +31,8 @@ public final class ClusterSetStore {
     private var objects: [ObjectKey: KubeObject] = [:]
     private var roles: [ObjectKey: Role] = [:]
     private var byService: [ServiceKey: Set<ObjectKey>] = [:]
+    /// The Gateway objects' keys, so connectivity is computed without a scan of everything.
+    private var gatewayKeys: Set<ObjectKey> = []
     private var dirty: Set<ServiceKey> = []
     private var allDirty = true
     private var fragments: [ServiceKey: [(zone: DNSName, fragment: AnswerFragment)]] = [:]
@@ -75,6 +77,8 @@ public final class ClusterSetStore {
 
     private func touch(_ old: Role?, _ new: Role?, key: ObjectKey) {
         if old == .gateway || new == .gateway { allDirty = true }
+        if old == .gateway { gatewayKeys.remove(key) }
+        if new == .gateway { gatewayKeys.insert(key) }
         if let s = old?.service {
             dirty.insert(s)
             byService[s]?.remove(key)
@@ -96,6 +100,7 @@ public final class ClusterSetStore {
             objects = [:]
             roles = [:]
             byService = [:]
+            gatewayKeys = []
             fragments = [:]
             for o in all { apply(.upsert(o)) }
         }
@@ -176,7 +181,7 @@ public final class ClusterSetStore {
     /// cluster counts as connected.
     func computeConnectivity() -> (local: String?, connected: Set<String>?) {
         var local = configuration.localClusterID
-        let gateways = objects.values.compactMap { o -> Gateway? in if case .gateway(let g) = o { return g }; return nil }
+        let gateways = gatewayKeys.compactMap { k -> Gateway? in if case .gateway(let g)? = objects[k] { return g }; return nil }
             .sorted { ($0.metadata.namespace, $0.metadata.name) < ($1.metadata.namespace, $1.metadata.name) }
         guard configuration.connectivity == .gateway, !gateways.isEmpty else { return (local, nil) }
         var connected: Set<String> = []

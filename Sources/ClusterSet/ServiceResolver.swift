@@ -92,19 +92,26 @@ struct ServiceResolver {
                 case .mcs: host = e.hostname ?? first.dashed
                 }
                 var endpoint = r.endpoints.first(where: { $0.host == host }) ?? EndpointRecord(host: host)
-                for ip in e.addresses where !(ip.isIPv6 ? endpoint.v6 : endpoint.v4).contains(ip) {
-                    if ip.isIPv6 { endpoint.v6.append(ip) } else { endpoint.v4.append(ip) }
+                for ip in e.addresses {
+                    Self.addOnce(ip, v4: &endpoint.v4, v6: &endpoint.v6)
+                    Self.addOnce(ip, v4: &r.v4, v6: &r.v6)
                 }
                 for p in s.object.ports where !endpoint.ports.contains(p) { endpoint.ports.append(p) }
                 if let i = r.endpoints.firstIndex(where: { $0.host == host }) { r.endpoints[i] = endpoint } else { r.endpoints.append(endpoint) }
-                for ip in e.addresses where !(ip.isIPv6 ? r.v6 : r.v4).contains(ip) {
-                    if ip.isIPv6 { r.v6.append(ip) } else { r.v4.append(ip) }
-                }
             }
             for p in s.object.ports where !r.ports.contains(p) { r.ports.append(p) }
             byCluster[s.cluster] = r
         }
         return byCluster.values.sorted { $0.cluster < $1.cluster }
+    }
+
+    /// Appends an address to the list of its family unless it is there already.
+    static func addOnce(_ ip: IPAddress, v4: inout [IPAddress], v6: inout [IPAddress]) {
+        if ip.isIPv6 {
+            if !v6.contains(ip) { v6.append(ip) }
+        } else if !v4.contains(ip) {
+            v4.append(ip)
+        }
     }
 
     // MARK: names
