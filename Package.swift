@@ -8,7 +8,7 @@ let package = Package(
         .executable(name: "sextant", targets: ["sextant"]),
         .library(name: "DNSWire", targets: ["DNSWire"]),
         // For the benchmark package beside this one.
-        .library(name: "SextantCore", targets: ["DNSWire", "ClusterSet", "DNSServer", "Zones"]),
+        .library(name: "SextantCore", targets: ["DNSWire", "ClusterSet", "DNSServer", "Zones", "KubeClient", "ClusterSync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +39,25 @@ let package = Package(
         ),
         // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
         .target(name: "CNetShim"),
+        // libcurl, wrapped once (typed setopt wrappers: the C functions are variadic).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Kubernetes API access: kubeconfig, in-cluster, LIST + WATCH. Knows nothing of DNS.
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Watch events into store updates; layouts; readiness.
+        .target(
+            name: "ClusterSync",
+            dependencies: [
+                "ClusterSet", "KubeClient", "DNSWire",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Sockets, workers, limits.
         .target(
             name: "DNSServer",
@@ -51,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "DNSServer", "Zones", "ClusterSet", "DNSWire",
+                "DNSServer", "Zones", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -63,7 +82,7 @@ let package = Package(
         // Black-box: starts the built `sextant` binary and speaks DNS to it over sockets.
         .testTarget(
             name: "SextantTests",
-            dependencies: ["DNSWire", "ClusterSet", "DNSServer", "sextant"]
+            dependencies: ["DNSWire", "ClusterSet", "DNSServer", "KubeClient", "ClusterSync", "sextant"]
         ),
     ]
 )

@@ -96,9 +96,12 @@ public final class AnswerTable: @unchecked Sendable {
     public var nameCount: Int { nodes.count }
     /// Bytes of precompiled answers and names.
     public var arenaBytes: Int { arena.count }
+    /// False until every data source has delivered its first complete state: in-zone
+    /// questions then get SERVFAIL (EDE 14, Not Ready) instead of a wrong NXDOMAIN.
+    public let isReady: Bool
 
     init(arena a: [UInt8], slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName],
-         rotations r: [Rotation], cycles c: [UInt16], alternatives alt: [AnswerRef], counters: RotationCounters) {
+         rotations r: [Rotation], cycles c: [UInt16], alternatives alt: [AnswerRef], counters: RotationCounters, ready: Bool = true) {
         func copy<T>(_ src: [T]) -> UnsafeMutableBufferPointer<T> {
             let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(src.count, 1))
             _ = p.initialize(from: src)
@@ -115,6 +118,7 @@ public final class AnswerTable: @unchecked Sendable {
         cycles = copy(c)
         alternatives = copy(alt)
         self.counters = counters
+        isReady = ready
         slotMask = s.count - 1
         self.zones = zones
     }

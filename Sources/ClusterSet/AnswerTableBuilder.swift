@@ -84,7 +84,7 @@ public struct AnswerTableBuilder: Sendable {
         return out
     }
 
-    public func build(counters: RotationCounters = RotationCounters(capacity: 1)) -> AnswerTable {
+    public func build(counters: RotationCounters = RotationCounters(capacity: 1), ready: Bool = true) -> AnswerTable {
         var arena: [UInt8] = [0]  // offset 0 stays unused so AnswerRef(0, 0) means none
         var nodes: [AnswerTable.Node] = []
         var types: [AnswerTable.TypeEntry] = []
@@ -227,7 +227,7 @@ public struct AnswerTableBuilder: Sendable {
         }
 
         return AnswerTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes,
-                           rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters)
+                           rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters, ready: ready)
     }
 
     /// Wire length of the name stored at `offset`.

@@ -29,6 +29,7 @@ public final class ClusterSetStore {
     }
 
     private var objects: [ObjectKey: KubeObject] = [:]
+    private var sources: [ObjectKey: ObjectSource] = [:]
     private var roles: [ObjectKey: Role] = [:]
     private var byService: [ServiceKey: Set<ObjectKey>] = [:]
     /// The Gateway objects' keys, so connectivity is computed without a scan of everything.
@@ -48,10 +49,13 @@ public final class ClusterSetStore {
 
     // MARK: events
 
-    public func apply(_ event: StoreEvent) {
+    /// Applies one change. An upsert records `source` as the object's origin (the last
+    /// writer of a key owns it); a delete removes the key whatever its source.
+    public func apply(_ event: StoreEvent, source: ObjectSource = .manifests) {
         switch event {
         case .upsert(let o):
             let key = o.key
+            sources[key] = source
             if objects[key] == o { return }
             let old = roles[key]
             let role = classify(o)
@@ -60,19 +64,22 @@ public final class ClusterSetStore {
             touch(old, role, key: key)
         case .delete(let key):
             guard objects.removeValue(forKey: key) != nil else { return }
+            sources[key] = nil
             let old = roles.removeValue(forKey: key)
             touch(old, nil, key: key)
         }
     }
 
-    public func apply(_ events: [StoreEvent]) { for e in events { apply(e) } }
+    public func apply(_ events: [StoreEvent], source: ObjectSource = .manifests) { for e in events { apply(e, source: source) } }
 
-    /// Replaces every object of the given kinds with `objects` (a re-list): objects
-    /// that are gone are deleted, the others upserted.
-    public func replaceAll(of kinds: Set<ObjectKind>, with list: [KubeObject]) {
+    /// Replaces every object of the given kinds from `source` with `list` (a re-list or
+    /// a reload): that source's objects that are gone are deleted, the others upserted.
+    /// Other sources' objects stay.
+    public func replaceAll(of kinds: Set<ObjectKind>, with list: [KubeObject], source: ObjectSource = .manifests) {
         let keep = Set(list.map(\.key))
-        for key in objects.keys where kinds.contains(key.kind) && !keep.contains(key) { apply(.delete(key)) }
-        for o in list { apply(.upsert(o)) }
+        let gone = objects.keys.filter { kinds.contains($0.kind) && !keep.contains($0) && sources[$0] == source }
+        for key in gone { apply(.delete(key)) }
+        for o in list { apply(.upsert(o), source: source) }
     }
 
     private func touch(_ old: Role?, _ new: Role?, key: ObjectKey) {
@@ -96,13 +103,14 @@ public final class ClusterSetStore {
         configuration = c
         allDirty = true
         if relayout {
-            let all = Array(objects.values)
+            let all = objects.map { ($0.value, sources[$0.key] ?? .manifests) }
             objects = [:]
+            sources = [:]
             roles = [:]
             byService = [:]
             gatewayKeys = []
             fragments = [:]
-            for o in all { apply(.upsert(o)) }
+            for (o, source) in all { apply(.upsert(o), source: source) }
         }
     }
 
@@ -199,7 +207,7 @@ public final class ClusterSetStore {
 
     /// Compiles what changed and assembles a new answer table with `zones` (the zone
     /// files' SOA, NS and records). Service names go into the configured zones.
-    public func makeTable(zones: [ZoneContent]) -> AnswerTable {
+    public func makeTable(zones: [ZoneContent], ready: Bool = true) -> AnswerTable {
         let conn = computeConnectivity()
         if conn.local != connectivity.local || conn.connected != connectivity.connected { allDirty = true }
         connectivity = conn
@@ -245,7 +253,7 @@ public final class ClusterSetStore {
         for list in fragments.values {
             for (z, f) in list { b.add(fragment: f, zone: z) }
         }
-        return b.build(counters: counters)
+        return b.build(counters: counters, ready: ready)
     }
 
     static func isLabel(_ s: String) -> Bool {

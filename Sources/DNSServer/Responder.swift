@@ -60,7 +60,11 @@ public enum Responder {
 
         let limit = sizeLimit(transport: transport, edns: edns, out: out)
         let name = UnsafeRawBufferPointer(scratch)
-        switch table.lookup(name: name, length: question.nameLength, hash: question.hash, type: question.type) {
+        let found = table.lookup(name: name, length: question.nameLength, hash: question.hash, type: question.type)
+        if !table.isReady && found != .refused {
+            return writeNotReady(query: query, question: question, edns: edns, out: out)
+        }
+        switch found {
         case .answer(let ref, _):
             let blob = table.bytes(ref)
             return writeAnswer(query: query, question: question, edns: edns, blob: blob, limit: limit, out: out)
@@ -149,6 +153,21 @@ public enum Responder {
         writeHeader(query: query, flags: replyFlags(query: flags, rcode: rcode, aa: aa, tc: false), qd: 1, an: 0, ns: 0, ar: edns == nil ? 0 : 1, out: out)
         var o = copyQuestion(query: query, question: question, out: out)
         if let e = edns { o = writeOPT(edns: e, rcode: rcode, at: o, out: out) }
+        return o
+    }
+
+    /// SERVFAIL before the first complete data (never an NXDOMAIN a resolver would cache),
+    /// with Extended DNS Error 14 "Not Ready" when the query has EDNS (RFC 8914 §4.15).
+    static func writeNotReady(query: UnsafeRawBufferPointer, question: Question, edns: EDNSQuery?, out: UnsafeMutableRawBufferPointer) -> Int {
+        var o = writeReply(query: query, question: question, edns: edns, rcode: .servFail, aa: false, out: out)
+        guard edns != nil else { return o }
+        let ede = Wire.EDNS.optionHeaderSize + 2
+        let rdlength = o - 2
+        out.put16(UInt16(ede), at: rdlength)
+        out.put16(Wire.EDNS.extendedErrorOption, at: o)
+        out.put16(2, at: o + 2)
+        out.put16(Wire.EDNS.edeNotReady, at: o + 4)
+        o += ede
         return o
     }
 

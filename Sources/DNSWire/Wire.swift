@@ -67,6 +67,10 @@ public enum Wire {
         public static let emptyOPTSize = 1 + Record.fixedSize
         /// Option code and option length before each option's data.
         public static let optionHeaderSize = 4
+        /// Extended DNS Errors option (RFC 8914 §2): INFO-CODE, then optional text.
+        public static let extendedErrorOption: UInt16 = 15
+        /// EDE INFO-CODE 14, "Not Ready": the server has not loaded its data yet.
+        public static let edeNotReady: UInt16 = 14
     }
 
     /// Largest message over TCP: the two-byte length prefix (RFC 7766 §8).

@@ -3,16 +3,18 @@ import Glibc
 #endif
 import ArgumentParser
 import ClusterSet
+import ClusterSync
 import DNSServer
 import DNSWire
 import Dispatch
+import KubeClient
 import Logging
 import Zones
 
 /// `sextant serve`: the DNS server. With no flags it serves `./zones` on 127.0.0.1:5353.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve DNS for the zones folder (and, later, a Kubernetes cluster set).")
+        abstract: "Serve DNS for a Kubernetes cluster set (--kubeconfig, --in-cluster) and the zones folder.")
 
     @Option(name: .long, help: ArgumentHelp("Folder of zone files (*.zone).", valueName: "DIR"))
     var zones: String?
@@ -41,6 +43,21 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("broker-namespace"), help: ArgumentHelp("The broker namespace, for --layout broker.", valueName: "NS"))
     var brokerNamespace: String = "submariner-k8s-broker"
 
+    @Option(name: .long, help: ArgumentHelp("Watch the API server of this kubeconfig file.", valueName: "PATH"))
+    var kubeconfig: String?
+
+    @Option(name: .long, help: ArgumentHelp("The kubeconfig context to use (default: its current-context).", valueName: "NAME"))
+    var context: String?
+
+    @Flag(name: .customLong("in-cluster"), help: "Watch the API server of the pod's own cluster (service account).")
+    var inCluster = false
+
+    @Option(name: .customLong("watch-idle-timeout"), help: ArgumentHelp("Seconds without a byte (bookmarks included) after which a watch is re-opened.", valueName: "SECONDS"))
+    var watchIdleTimeout: Double = 90
+
+    @Option(name: .customLong("watch-timeout"), help: ArgumentHelp("Server-side watch timeout; drawn at random from SECONDS to twice that.", valueName: "SECONDS"))
+    var watchTimeout: Int = 300
+
     @Option(name: .long, help: ArgumentHelp("UDP sockets per address (default: one per core).", valueName: "N"))
     var workers: Int?
 
@@ -52,6 +69,17 @@ struct Serve: ParsableCommand {
 
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: String = "info"
+
+    /// The API server to watch, if any; an unusable configuration is exit status 2.
+    func kubeConfiguration() throws(StartupError) -> KubeConfig? {
+        do {
+            if inCluster { return try KubeConfig.inCluster() }
+            if let path = kubeconfig { return try KubeConfig.load(kubeconfig: path, context: context) }
+        } catch {
+            throw StartupError(description: error.description, status: 2)
+        }
+        return nil
+    }
 
     static let defaultListen = "127.0.0.1:5353"
     static let defaultZone = "clusterset.local"
@@ -73,6 +101,10 @@ struct Serve: ParsableCommand {
         if Logger.Level(rawValue: logLevel.lowercased()) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        if inCluster && kubeconfig != nil { throw ValidationError("--in-cluster and --kubeconfig cannot be used together") }
+        if context != nil && kubeconfig == nil { throw ValidationError("--context needs --kubeconfig") }
+        if !(watchIdleTimeout >= 1 && watchIdleTimeout <= 3600) { throw ValidationError("--watch-idle-timeout must be between 1 and 3600 seconds") }
+        if !(1...86400).contains(watchTimeout) { throw ValidationError("--watch-timeout must be between 1 and 86400 seconds") }
         for l in listen {
             do { _ = try ListenAddress(parsing: l) } catch { throw ValidationError("--listen \(error)") }
         }
@@ -100,9 +132,23 @@ struct Serve: ParsableCommand {
             connectivity: StoreConfiguration.Connectivity(rawValue: connectivity) ?? .gateway,
             layout: StoreConfiguration.Layout(rawValue: layout) ?? .cluster, brokerNamespace: brokerNamespace,
             zones: servedZones)
-        let loader = ZonesLoader(folder: folder, required: zones != nil, configuration: storeConfig, logger: logger)
-        let snapshots = try loader.start()
+        let kube = try kubeConfiguration()
+        let loader = ZonesLoader(folder: folder, required: zones != nil, logger: logger)
+        let contents = try loader.read()
+        // With an API server, in-zone questions get SERVFAIL (Not Ready) until every
+        // resource has been listed once: never an NXDOMAIN a resolver would cache.
+        let publisher = StorePublisher(configuration: storeConfig, zones: contents.zones, objects: contents.objects, ready: kube == nil)
+        let snapshots = publisher.snapshots
         let table = snapshots.table
+        var sync: ClusterSync?
+        if let kube {
+            var options = ReflectorOptions()
+            options.idleTimeout = watchIdleTimeout
+            options.watchTimeout = watchTimeout...(2 * watchTimeout)
+            let s = ClusterSync(config: kube, layout: storeConfig.layout, brokerNamespace: brokerNamespace,
+                                publisher: publisher, options: options, logger: logger)
+            sync = s
+        }
 
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let config = ServerConfiguration(
@@ -110,12 +156,16 @@ struct Serve: ParsableCommand {
             tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections)
         let server = Server(configuration: config, snapshots: snapshots, logger: logger)
         // Before binding: a signal sent as soon as the address is printed must be handled.
-        Signals.install(server: server, loader: loader, logger: logger)
+        Signals.install(server: server, loader: loader, publisher: publisher, logger: logger)
         let bound: [ListenAddress]
         do {
             bound = try server.start()
         } catch {
             throw StartupError(description: "\(error)", status: 1)
+        }
+        if let sync {
+            do { try sync.start() } catch { throw StartupError(description: error.description, status: 2) }
+            logger.info("watching the API server", metadata: ["server": "\(sync.resources.count) resources"])
         }
         let zoneList = table.zones.map(\.description).joined(separator: " ")
         for address in bound {

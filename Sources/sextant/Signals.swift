@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ClusterSet
 import DNSServer
 import Dispatch
 import Logging
@@ -19,7 +20,7 @@ enum Signals {
     nonisolated(unsafe) private static var source: DispatchSourceRead?
     // nonisolated(unsafe): written once from the main thread before dispatchMain().
 
-    static func install(server: Server, loader: ZonesLoader, logger: Logger) {
+    static func install(server: Server, loader: ZonesLoader, publisher: StorePublisher, logger: Logger) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             logger.error("cannot create the signal pipe; signals keep their default action")
@@ -37,7 +38,7 @@ enum Signals {
             while read(fds[0], &sig, 1) == 1 {
                 switch Int32(sig) {
                 case SIGHUP:
-                    loader.reload()
+                    loader.reload(into: publisher)
                 default:
                     logger.info("stopping", metadata: ["signal": "\(sig)"])
                     server.stop()

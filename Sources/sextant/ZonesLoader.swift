@@ -4,55 +4,40 @@ import Dispatch
 import Logging
 import Zones
 
-/// Feeds the zones folder into the store and publishes answer tables. Owns the store,
-/// so a reload keeps the round-robin positions. Used from one queue at a time.
-final class ZonesLoader: @unchecked Sendable {
-    // @unchecked: after start-up every call comes from the signal queue, one at a time.
+/// Reads the zones folder (zone files and manifests) and hands it to the store's
+/// publisher: at start-up, and again on SIGHUP. Manifest objects are the `manifests`
+/// source, so a reload never touches what the API server sent.
+final class ZonesLoader: Sendable {
     let folder: ZoneFolder
     let required: Bool
-    let store: ClusterSetStore
     let logger: Logger
-    private(set) var snapshots: SnapshotBox?
 
-    init(folder: ZoneFolder, required: Bool, configuration: StoreConfiguration, logger: Logger) {
+    init(folder: ZoneFolder, required: Bool, logger: Logger) {
         self.folder = folder
         self.required = required
-        self.store = ClusterSetStore(configuration: configuration)
         self.logger = logger
     }
 
-    /// Reads the folder and compiles a table. Throws with status 2 when the folder is bad;
-    /// the store is only changed once the whole folder has been read.
-    func load() throws(StartupError) -> AnswerTable {
+    /// Reads the folder. Throws with status 2 when it is bad.
+    func read() throws(StartupError) -> ZoneFolder.Contents {
         let contents: ZoneFolder.Contents
         do {
             contents = try folder.load(required: required, logger: logger)
         } catch {
             throw StartupError(description: error.description, status: 2)
         }
-        store.replaceAll(of: Set(ObjectKind.allCases), with: contents.objects)
-        let table = store.makeTable(zones: contents.zones)
-        logger.info("loaded zones folder", metadata: [
+        logger.info("read zones folder", metadata: [
             "path": "\(folder.directory)", "zones": "\(contents.zones.count)", "objects": "\(contents.objects.count)",
-            "skipped": "\(contents.problems.count)", "services": "\(store.serviceCount)", "names": "\(table.nameCount)",
+            "skipped": "\(contents.problems.count)",
         ])
-        for (why, n) in store.ignoredCounts.sorted(by: { $0.key < $1.key }) {
-            logger.debug("objects not used", metadata: ["reason": "\(why)", "count": "\(n)"])
-        }
-        return table
-    }
-
-    func start() throws(StartupError) -> SnapshotBox {
-        let box = SnapshotBox(try load())
-        snapshots = box
-        return box
+        return contents
     }
 
     /// SIGHUP: a bad folder keeps the old data.
-    func reload() {
+    func reload(into publisher: StorePublisher) {
         do {
-            let table = try load()
-            snapshots?.publish(table)
+            let contents = try read()
+            publisher.submit([.zones(contents.zones), .replace(Set(ObjectKind.allCases), contents.objects, .manifests)])
         } catch {
             logger.error("reload failed; still serving the previous data: \(error)")
         }

@@ -1,0 +1,88 @@
+import Dispatch
+import Synchronization
+
+/// The one writer of the store: sources submit changes from their own threads; a serial
+/// queue applies everything pending at once, compiles, and publishes one new table.
+///
+/// Coalescing is what keeps a burst (a re-list of 40,000 objects, a flood of watch events)
+/// to one compile per drain instead of one per event, while a lone event is applied as
+/// soon as the queue runs.
+public final class StorePublisher: @unchecked Sendable {
+    // @unchecked: `store`, `zones` and `ready` are touched only on `queue`; `pending`
+    // is behind its Mutex.
+
+    /// One change from a source.
+    public enum Change: Sendable {
+        case event(StoreEvent, ObjectSource)
+        /// A complete state of some kinds from one source (a LIST, a manifest reload).
+        case replace(Set<ObjectKind>, [KubeObject], ObjectSource)
+        /// The zone files' content (SOA, NS, static records).
+        case zones([ZoneContent])
+        /// Whether every source has delivered its first complete state.
+        case ready(Bool)
+    }
+
+    public let snapshots: SnapshotBox
+    private let store: ClusterSetStore
+    private var zones: [ZoneContent]
+    private var ready: Bool
+    private let queue = DispatchQueue(label: "sextant.store")
+    private let pending = Mutex<(changes: [Change], scheduled: Bool)>(([], false))
+    private let published = Mutex<[@Sendable (AnswerTable) -> Void]>([])
+
+    /// Compiles the first table at once (on the caller's thread).
+    public init(configuration: StoreConfiguration, zones: [ZoneContent], objects: [KubeObject], ready: Bool) {
+        store = ClusterSetStore(configuration: configuration)
+        self.zones = zones
+        self.ready = ready
+        store.replaceAll(of: Set(ObjectKind.allCases), with: objects, source: .manifests)
+        snapshots = SnapshotBox(store.makeTable(zones: zones, ready: ready))
+    }
+
+    /// Queues a change; it is served after the next drain.
+    public func submit(_ change: Change) {
+        submit([change])
+    }
+
+    public func submit(_ changes: [Change]) {
+        let schedule = pending.withLock { p -> Bool in
+            p.changes += changes
+            if p.scheduled { return false }
+            p.scheduled = true
+            return true
+        }
+        if schedule { queue.async { self.drain() } }
+    }
+
+    /// Calls `observer` with every table published from now on (on the store queue).
+    public func onPublish(_ observer: @escaping @Sendable (AnswerTable) -> Void) {
+        published.withLock { $0.append(observer) }
+    }
+
+    /// Runs `body` on the store queue after everything submitted so far: a barrier for
+    /// tests and for reading counts.
+    public func read<T: Sendable>(_ body: @Sendable (ClusterSetStore) -> T) -> T {
+        queue.sync { body(store) }
+    }
+
+    private func drain() {
+        let changes = pending.withLock { p -> [Change] in
+            let c = p.changes
+            p.changes = []
+            p.scheduled = false
+            return c
+        }
+        guard !changes.isEmpty else { return }
+        for c in changes {
+            switch c {
+            case .event(let e, let source): store.apply(e, source: source)
+            case .replace(let kinds, let objects, let source): store.replaceAll(of: kinds, with: objects, source: source)
+            case .zones(let z): zones = z
+            case .ready(let r): ready = r
+            }
+        }
+        let table = store.makeTable(zones: zones, ready: ready)
+        snapshots.publish(table)
+        for o in published.withLock({ $0 }) { o(table) }
+    }
+}

@@ -1,0 +1,119 @@
+import ClusterSet
+import Foundation
+import KubeClient
+import Logging
+import Synchronization
+
+/// Keeps the store equal to what the API server holds: one reflector per kind
+/// (ServiceImport, EndpointSlice with Lighthouse's selector, Gateway), their lists and
+/// events turned into store changes, and readiness once each kind has been listed.
+///
+/// While the API server is away nothing is removed: the store keeps the last state and
+/// the reflectors keep trying. A re-list replaces its kind's API objects, so deletions
+/// missed while disconnected are applied then.
+public final class ClusterSync: Sendable {
+    public let resources: [ObjectKind: APIResource]
+    let config: KubeConfig
+    let publisher: StorePublisher
+    let logger: Logger
+    let options: ReflectorOptions
+    private let synced = Mutex<Set<ObjectKind>>([])
+    private let reflectors = Mutex<[@Sendable () -> Void]>([])
+    /// Objects the API sent that could not be read, by kind (a metric for operators).
+    private let rejected = Mutex<[ObjectKind: Int]>([:])
+
+    /// Lighthouse's EndpointSlice selector (kubernetes-watch.md §4.1, objects.md).
+    public static let endpointSliceSelector = "endpointslice.kubernetes.io/managed-by=lighthouse-agent.submariner.io"
+
+    public init(config: KubeConfig, layout: StoreConfiguration.Layout, brokerNamespace: String,
+                publisher: StorePublisher, options: ReflectorOptions = ReflectorOptions(), logger: Logger) {
+        self.config = config
+        self.publisher = publisher
+        self.options = options
+        self.logger = logger
+        let ns: String? = layout == .broker ? brokerNamespace : nil
+        resources = [
+            .serviceImport: APIResource(group: "multicluster.x-k8s.io", version: "v1alpha1", resource: "serviceimports", namespace: ns),
+            .endpointSlice: APIResource(group: "discovery.k8s.io", version: "v1", resource: "endpointslices", namespace: ns,
+                                        labelSelector: Self.endpointSliceSelector),
+            // Gateways live in the Submariner operator's namespace, whatever the layout.
+            .gateway: APIResource(group: "submariner.io", version: "v1", resource: "gateways"),
+        ]
+    }
+
+    /// True once every kind has been listed (or found absent) once.
+    public var isSynced: Bool { synced.withLock { $0.count == ObjectKind.allCases.count } }
+
+    public var rejectedCounts: [ObjectKind: Int] { rejected.withLock { $0 } }
+
+    /// Starts the three watches.
+    public func start() throws(KubeConfigError) {
+        try run(ServiceImport.self, .serviceImport) { .serviceImport($0) }
+        try run(EndpointSlice.self, .endpointSlice) { .endpointSlice($0) }
+        try run(Gateway.self, .gateway) { .gateway($0) }
+    }
+
+    /// Stops the watches (tests; the process otherwise runs until it exits).
+    public func stop() {
+        for s in reflectors.withLock({ $0 }) { s() }
+    }
+
+    private func run<Item: Decodable & Sendable>(_: Item.Type, _ kind: ObjectKind, wrap: @escaping @Sendable (Item) -> KubeObject) throws(KubeConfigError) {
+        guard let resource = resources[kind] else { return }
+        let r = Reflector<Item>(resource: resource, config: config, options: options, logger: logger) { [self] event in
+            handle(event, kind: kind, wrap: wrap)
+        }
+        try r.start()
+        reflectors.withLock { $0.append({ r.stop() }) }
+    }
+
+    private func handle<Item>(_ event: ReflectorEvent<Item>, kind: ObjectKind, wrap: (Item) -> KubeObject) {
+        switch event {
+        case .replaced(let items):
+            var objects: [KubeObject] = []
+            objects.reserveCapacity(items.count)
+            for d in items {
+                switch d.item {
+                case .success(let item): objects.append(wrap(item))
+                case .failure(let f): reject(kind, d.reference, f)
+                }
+            }
+            publisher.submit(.replace([kind], objects, .api))
+            markSynced(kind)
+        case .upserted(let d):
+            switch d.item {
+            // A change the server accepted but Sextant cannot read keeps the last good copy.
+            case .failure(let f): reject(kind, d.reference, f)
+            case .success(let item): publisher.submit(.event(.upsert(wrap(item)), .api))
+            }
+        case .deleted(let d):
+            publisher.submit(.event(.delete(ObjectKey(kind: kind, namespace: d.reference.namespace, name: d.reference.name)), .api))
+        case .unavailable(let status):
+            // A Gateway type the server does not have (or lets us read) means no
+            // connectivity source: every cluster counts as connected (answers.md).
+            // ServiceImports that are not installed mean there are none; RBAC refusing
+            // imports or slices leaves Sextant not ready rather than answering NXDOMAIN.
+            if kind == .gateway || status.code == 404 {
+                publisher.submit(.replace([kind], [], .api))
+                markSynced(kind)
+            }
+        }
+    }
+
+    private func reject(_ kind: ObjectKind, _ ref: ObjectReference, _ f: DecodeFailure) {
+        rejected.withLock { $0[kind, default: 0] += 1 }
+        logger.warning("\(kind.rawValue) \(ref.namespace)/\(ref.name) cannot be read and is skipped: \(f.reason)")
+    }
+
+    private func markSynced(_ kind: ObjectKind) {
+        let nowReady = synced.withLock { s -> Bool in
+            let before = s.count == ObjectKind.allCases.count
+            s.insert(kind)
+            return !before && s.count == ObjectKind.allCases.count
+        }
+        if nowReady {
+            logger.info("every resource listed; answering from the API server's objects")
+            publisher.submit(.ready(true))
+        }
+    }
+}
