@@ -171,6 +171,11 @@ public final class ClusterSetStore {
     }
 
     public var objectCount: Int { objects.count }
+
+    /// The objects held from `source` (tests, diagnostics).
+    public func objects(from source: ObjectSource) -> [ObjectKey: KubeObject] {
+        objects.filter { sources[$0.key] == source }
+    }
     public var serviceCount: Int { byService.keys.filter { hasImport($0) }.count }
 
     func hasImport(_ s: ServiceKey) -> Bool {

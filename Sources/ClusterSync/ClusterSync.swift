@@ -18,7 +18,8 @@ public final class ClusterSync: Sendable {
     let logger: Logger
     let options: ReflectorOptions
     private let synced = Mutex<Set<ObjectKind>>([])
-    private let reflectors = Mutex<[@Sendable () -> Void]>([])
+    /// How to stop each reflector: ask, then wait.
+    private let reflectors = Mutex<[(ask: @Sendable () -> Void, wait: @Sendable () -> Void)]>([])
     /// Objects the API sent that could not be read, by kind (a metric for operators).
     private let rejected = Mutex<[ObjectKind: Int]>([:])
 
@@ -55,7 +56,12 @@ public final class ClusterSync: Sendable {
 
     /// Stops the watches (tests; the process otherwise runs until it exits).
     public func stop() {
-        for s in reflectors.withLock({ $0 }) { s() }
+        let all = reflectors.withLock { r in
+            defer { r = [] }
+            return r
+        }
+        for r in all { r.ask() }
+        for r in all { r.wait() }
     }
 
     private func run<Item: Decodable & Sendable>(_: Item.Type, _ kind: ObjectKind, wrap: @escaping @Sendable (Item) -> KubeObject) throws(KubeConfigError) {
@@ -64,7 +70,7 @@ public final class ClusterSync: Sendable {
             handle(event, kind: kind, wrap: wrap)
         }
         try r.start()
-        reflectors.withLock { $0.append({ r.stop() }) }
+        reflectors.withLock { $0.append((ask: { r.requestStop() }, wait: { r.waitUntilStopped() })) }
     }
 
     private func handle<Item>(_ event: ReflectorEvent<Item>, kind: ObjectKind, wrap: (Item) -> KubeObject) {

@@ -44,8 +44,18 @@ public final class Reflector<Item: Decodable & Sendable>: Sendable {
 
     /// Stops at the next callback (within a second) and waits for the thread.
     public func stop() {
+        requestStop()
+        waitUntilStopped()
+    }
+
+    /// Asks the thread to stop without waiting (to stop several reflectors at once).
+    public func requestStop() {
         if stopped.exchange(true, ordering: .relaxed) { return }
         wake.signal()
+    }
+
+    /// Waits for the thread after `requestStop()`; once.
+    public func waitUntilStopped() {
         done.wait()
     }
 

@@ -317,6 +317,10 @@ class API(BaseHTTPRequestHandler):
             last_bookmark = time.time()
             pos = since
             while time.time() < deadline:
+                if fl.stall:
+                    # A stalled stream: the connection stays open, nothing is written.
+                    time.sleep(0.1)
+                    continue
                 lines = []
                 with st.lock:
                     if st.oldest > pos:
@@ -344,12 +348,8 @@ class API(BaseHTTPRequestHandler):
                             if t:
                                 lines.append(json.dumps({"type": t, "object": obj}, separators=(",", ":")))
                         pos = st.rv
-                    if not lines and not fl.stall:
+                    if not lines:
                         st.lock.wait(timeout=min(0.2, max(0.0, deadline - time.time())))
-                if fl.stall:
-                    # A stalled stream: the connection stays open, nothing is written.
-                    time.sleep(0.1)
-                    continue
                 for line in lines:
                     data = line.encode() + b"\n"
                     with fl.lock:
@@ -418,6 +418,7 @@ class Control(BaseHTTPRequestHandler):
             return self.reply(200, {"rv": st.rv})
         if self.path == "/fault":
             with fl.lock:
+                if body.get("clear_fail"): fl.fail = []
                 if "fail" in body: fl.fail.append(dict(body["fail"]))
                 if "malformed" in body: fl.malformed.append(body["malformed"])
                 if "stall" in body: fl.stall = bool(body["stall"])

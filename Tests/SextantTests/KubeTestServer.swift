@@ -70,7 +70,8 @@ final class KubeTestServer: @unchecked Sendable {
         p.arguments = args
         let out = Pipe()
         p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
+        FileManager.default.createFile(atPath: dir + "/server.log", contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: dir + "/server.log")
         try p.run()
         process = p
         var text = ""
@@ -184,7 +185,10 @@ final class KubeTestServer: @unchecked Sendable {
             if n <= 0 { break }
             reply += buf[0..<n]
         }
-        guard let split = reply.firstRange(of: Array("\r\n\r\n".utf8)) else { throw HarnessError("control \(path): no reply") }
+        guard let split = reply.firstRange(of: Array("\r\n\r\n".utf8)) else {
+            let log = (try? String(contentsOfFile: dir + "/server.log", encoding: .utf8)) ?? ""
+            throw HarnessError("control \(path): no reply (\(reply.count) bytes); server log: \(log.suffix(2000))")
+        }
         return try JSONSerialization.jsonObject(with: Data(reply[split.upperBound...]), options: [.fragmentsAllowed])
     }
 
@@ -212,4 +216,51 @@ func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows
         usleep(20_000)
     } while Date() < deadline
     return try condition()
+}
+
+extension KubeTestServer {
+    /// Changes the objects a restarted server comes back with (while it is down).
+    func editState(_ edit: (inout [[String: Any]]) -> Void) throws {
+        let path = dir + "/state.json"
+        var state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
+        var items = state["objects"] as? [[String: Any]] ?? []
+        edit(&items)
+        state["objects"] = items
+        try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// Objects of the shapes Lighthouse writes, for the watcher tests.
+enum Objects {
+    static func serviceImport(_ name: String, namespace: String = "default", type: String = "ClusterSetIP") -> [String: Any] {
+        ["apiVersion": "multicluster.x-k8s.io/v1alpha1", "kind": "ServiceImport",
+         "metadata": ["name": name, "namespace": namespace],
+         "spec": ["type": type, "ports": [["name": "http", "protocol": "TCP", "port": 80]]]]
+    }
+
+    static func slice(_ service: String, namespace: String = "default", cluster: String, ip: String, ready: Bool = true) -> [String: Any] {
+        ["apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+         "metadata": ["name": "\(service)-\(cluster)", "namespace": namespace, "labels": [
+            "endpointslice.kubernetes.io/managed-by": "lighthouse-agent.submariner.io",
+            "multicluster.kubernetes.io/service-name": service,
+            "lighthouse.submariner.io/sourceNamespace": namespace,
+            "multicluster.kubernetes.io/source-cluster": cluster,
+            "lighthouse.submariner.io/is-headless": "false",
+         ]],
+         "addressType": "IPv4",
+         "ports": [["name": "http", "protocol": "TCP", "port": 80]],
+         "endpoints": [["addresses": [ip], "conditions": ["ready": ready]]]]
+    }
+
+    /// `count` services `<prefix><i>` with addresses `<subnet>.<i+1>`.
+    static func services(_ count: Int, prefix: String, subnet: String) -> [[String: Any]] {
+        var out: [[String: Any]] = []
+        for i in 0..<count { out += service("\(prefix)\(i)", ip: "\(subnet).\(i + 1)") }
+        return out
+    }
+
+    /// A service exported from one cluster: its import and its slice.
+    static func service(_ name: String, namespace: String = "default", cluster: String = "east", ip: String) -> [[String: Any]] {
+        [serviceImport(name, namespace: namespace), slice(name, namespace: namespace, cluster: cluster, ip: ip)]
+    }
 }
