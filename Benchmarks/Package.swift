@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "Sextant", path: ".."),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -18,6 +19,12 @@ let package = Package(
             path: "Sources/BenchWorkload"
         ),
         .executableTarget(name: "ProfileStore", dependencies: ["BenchWorkload"], path: "Sources/ProfileStore"),
+        // End to end: a watch event from the test API server until the changed answer is served.
+        .executableTarget(
+            name: "WatchLatency",
+            dependencies: [.product(name: "SextantCore", package: "Sextant"), .product(name: "Logging", package: "swift-log")],
+            path: "Sources/WatchLatency"
+        ),
         .executableTarget(
             name: "StoreCompile",
             dependencies: [

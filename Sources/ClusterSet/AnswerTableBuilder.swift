@@ -1,6 +1,7 @@
 import DNSWire
 
-/// Assembles an `AnswerTable` from zone files and precompiled fragments.
+/// Assembles a `NameTable` (or an `AnswerTable` of just that) from zone files and
+/// precompiled fragments.
 ///
 /// Runs whenever data changes, never per query. Zone-file records are grouped into
 /// RRsets, in-zone CNAMEs chased and glue added, then compiled; service fragments
@@ -30,6 +31,13 @@ public struct AnswerTableBuilder: Sendable {
         soas.append(zone.soa)
         add(record: zone.soa)
         for rr in zone.records { add(record: rr) }
+    }
+
+    /// Registers a zone's apex and SOA without its records: a service's table needs the
+    /// zone numbering and negative answers, not the zone file's names.
+    public mutating func add(zoneApex zone: ZoneContent) {
+        apexes.append(zone.apex)
+        soas.append(zone.soa)
     }
 
     /// Adds one record to whichever served zone holds its owner (the longest apex).
@@ -84,13 +92,20 @@ public struct AnswerTableBuilder: Sendable {
         return out
     }
 
+    /// A table with only these names: zone files, test data.
     public func build(counters: RotationCounters = RotationCounters(capacity: 1), ready: Bool = true) -> AnswerTable {
+        AnswerTable(base: buildNameTable(counters: counters), ready: ready)
+    }
+
+    /// The names as one `NameTable`; `key` (a service's name) is stored with it for the
+    /// answer table's service index.
+    public func buildNameTable(counters: RotationCounters, key: DNSName? = nil) -> NameTable {
         var arena: [UInt8] = [0]  // offset 0 stays unused so AnswerRef(0, 0) means none
-        var nodes: [AnswerTable.Node] = []
-        var types: [AnswerTable.TypeEntry] = []
-        var rotations: [AnswerTable.Rotation] = []
+        var nodes: [NameTable.Node] = []
+        var types: [NameTable.TypeEntry] = []
+        var rotations: [NameTable.Rotation] = []
         var cycles: [UInt16] = []
-        var alternatives: [AnswerTable.AnswerRef] = []
+        var alternatives: [NameTable.AnswerRef] = []
         var nameOffsets: [UInt32] = []
 
         // The hash index doubles as the name-to-node map while assembling: FNV over the
@@ -99,11 +114,12 @@ public struct AnswerTableBuilder: Sendable {
         all += fragments
         let expected = all.reduce(0) { $0 + $1.0.names.count }
         var capacity = 16
-        while capacity < (expected + expected / 4 + 64) * 2 { capacity <<= 1 }
-        let empty = AnswerTable.Slot(hash: 0, nameOffset: 0, nameLength: 0, node: 0)
-        var slots = [AnswerTable.Slot](repeating: empty, count: capacity)
+        // Room for the names and their empty non-terminals at half load; grows if short.
+        while capacity < (expected + expected / 2 + 4) * 2 { capacity <<= 1 }
+        let empty = NameTable.Slot(hash: 0, nameOffset: 0, nameLength: 0, node: 0)
+        var slots = [NameTable.Slot](repeating: empty, count: capacity)
 
-        func sameName(_ s: AnswerTable.Slot, _ wire: ArraySlice<UInt8>) -> Bool {
+        func sameName(_ s: NameTable.Slot, _ wire: ArraySlice<UInt8>) -> Bool {
             guard Int(s.nameLength) == wire.count else { return false }
             var a = Int(s.nameOffset)
             for b in wire {
@@ -122,7 +138,7 @@ public struct AnswerTableBuilder: Sendable {
         }
         func grow() {
             capacity <<= 1
-            var bigger = [AnswerTable.Slot](repeating: empty, count: capacity)
+            var bigger = [NameTable.Slot](repeating: empty, count: capacity)
             for s in slots where s.nameLength != 0 {
                 var i = Int(truncatingIfNeeded: s.hash) & (capacity - 1)
                 while bigger[i].nameLength != 0 { i = (i + 1) & (capacity - 1) }
@@ -145,14 +161,14 @@ public struct AnswerTableBuilder: Sendable {
 
         // Zone files first (compiled here), then service fragments (copied).
         // (node, entry) pairs in arrival order; grouped per node below by a counting sort.
-        var pending: [(node: Int32, entry: AnswerTable.TypeEntry)] = []
+        var pending: [(node: Int32, entry: NameTable.TypeEntry)] = []
         for (fragment, zone) in all {
             let base = UInt32(arena.count)
             arena.append(contentsOf: fragment.arena)
-            func relocate(_ r: AnswerFragment.Ref) -> (AnswerTable.AnswerRef, UInt32) {
+            func relocate(_ r: AnswerFragment.Ref) -> (NameTable.AnswerRef, UInt32) {
                 switch r {
                 case .blob(let o, let l):
-                    return (.init(offset: base + o, length: l), AnswerTable.noRotation)
+                    return (.init(offset: base + o, length: l), NameTable.noRotation)
                 case .rotation(let i):
                     let rot = fragment.rotations[i]
                     rotations.append(.init(
@@ -197,7 +213,7 @@ public struct AnswerTableBuilder: Sendable {
         var counts = [Int](repeating: 0, count: nodes.count + 1)
         for p in pending { counts[Int(p.node) + 1] += 1 }
         for n in 0..<nodes.count { counts[n + 1] += counts[n] }
-        types = [AnswerTable.TypeEntry](repeating: .init(type: 0, answer: .none, rotation: AnswerTable.noRotation), count: pending.count)
+        types = [NameTable.TypeEntry](repeating: .init(type: 0, answer: .none, rotation: NameTable.noRotation), count: pending.count)
         var fill = counts
         for p in pending {
             types[fill[Int(p.node)]] = p.entry
@@ -208,7 +224,7 @@ public struct AnswerTableBuilder: Sendable {
             nodes[n].typeCount = UInt16(counts[n + 1] - counts[n])
         }
 
-        var zoneInfo: [AnswerTable.ZoneInfo] = []
+        var zoneInfo: [NameTable.ZoneInfo] = []
         for (i, apex) in apexes.enumerated() {
             let apexOffset = UInt32(arena.count)
             arena.append(contentsOf: apex.wire)
@@ -221,13 +237,18 @@ public struct AnswerTableBuilder: Sendable {
             let rd = soa.rdata.wire
             b.appendUInt16(UInt16(rd.count))
             b.append(bytes: rd)
-            let soaRef = AnswerTable.AnswerRef(offset: UInt32(arena.count), length: UInt32(b.bytes.count))
+            let soaRef = NameTable.AnswerRef(offset: UInt32(arena.count), length: UInt32(b.bytes.count))
             arena.append(contentsOf: b.bytes)
             zoneInfo.append(.init(apexOffset: apexOffset, apexLength: UInt16(apex.wire.count), negativeSOA: soaRef))
         }
 
-        return AnswerTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes,
-                           rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters, ready: ready)
+        var keyRef: (offset: UInt32, length: UInt16, hash: UInt64) = (0, 0, 0)
+        if let k = key {
+            keyRef = (UInt32(arena.count), UInt16(k.wire.count), NameHash.hash(k.wire[...]))
+            arena.append(contentsOf: k.wire)
+        }
+        return NameTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes,
+                         rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters, key: keyRef)
     }
 
     /// Wire length of the name stored at `offset`.

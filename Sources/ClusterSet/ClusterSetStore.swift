@@ -36,7 +36,16 @@ public final class ClusterSetStore {
     private var gatewayKeys: Set<ObjectKey> = []
     private var dirty: Set<ServiceKey> = []
     private var allDirty = true
-    private var fragments: [ServiceKey: [(zone: DNSName, fragment: AnswerFragment)]] = [:]
+    /// One table per service and zone it is served in; rebuilt only when dirty.
+    private var tables: [ServiceKey: [NameTable]] = [:]
+    /// Every service table by its service name: what snapshots share.
+    private var directory = ServiceDirectory()
+    /// Services with a table, per namespace: the namespace's empty non-terminal exists
+    /// while this is above 0.
+    private var namespaceCounts: [String: Int] = [:]
+    private var emptyNonTerminals: NameSet?
+    /// The zone files' table and the zones it was built from.
+    private var base: (zones: [ZoneContent], serviceZones: [DNSName], table: NameTable)?
     private var counterSlots: [String: Int] = [:]
     public private(set) var counters = RotationCounters(capacity: 64)
     private var connectivity: (local: String?, connected: Set<String>?) = (nil, nil)
@@ -109,7 +118,6 @@ public final class ClusterSetStore {
             roles = [:]
             byService = [:]
             gatewayKeys = []
-            fragments = [:]
             for (o, source) in all { apply(.upsert(o), source: source) }
         }
     }
@@ -212,39 +220,94 @@ public final class ClusterSetStore {
 
     /// Compiles what changed and assembles a new answer table with `zones` (the zone
     /// files' SOA, NS and records). Service names go into the configured zones.
+    ///
+    /// Only dirty services are compiled (all when connectivity, configuration or the
+    /// zones change); the others' tables are reused as they are.
     public func makeTable(zones: [ZoneContent], ready: Bool = true) -> AnswerTable {
         let conn = computeConnectivity()
         if conn.local != connectivity.local || conn.connected != connectivity.connected { allDirty = true }
         connectivity = conn
         let servedApexes = Set(zones.map(\.apex))
         let serviceZones = configuration.zones.filter { servedApexes.contains($0) }
+        if base?.zones != zones || base?.serviceZones != serviceZones { allDirty = true }
+        if allDirty || base == nil {
+            base = (zones, serviceZones, makeBase(zones: zones, serviceZones: serviceZones))
+        }
         let resolver = ServiceResolver(
             config: configuration, localCluster: conn.local,
             isConnected: { c in conn.connected?.contains(c) ?? true },
             counterSlot: { [unowned self] k in self.slot(k) })
 
-        let targets: [ServiceKey] = allDirty ? Array(Set(byService.keys).union(fragments.keys)) : Array(dirty)
+        let targets: [ServiceKey] = allDirty ? Array(Set(byService.keys).union(tables.keys)) : Array(dirty)
+        var namespacesChanged = emptyNonTerminals == nil || allDirty
         for key in targets {
             unnamable.remove(key)
             guard hasImport(key) else {
-                fragments[key] = nil
+                if setTables(key, nil) { namespacesChanged = true }
                 continue
             }
             guard Self.isLabel(key.name), Self.isLabel(key.namespace) else {
                 unnamable.insert(key)
-                fragments[key] = nil
+                if setTables(key, nil) { namespacesChanged = true }
                 continue
             }
             let o = objectsOf(key)
-            var list: [(DNSName, AnswerFragment)] = []
+            var list: [NameTable] = []
             for z in serviceZones {
-                if let specs = resolver.specs(service: key, objects: o, zone: z) { list.append((z, AnswerFragment(compiling: specs))) }
+                guard let specs = resolver.specs(service: key, objects: o, zone: z),
+                      let serviceName = try? z.prepending(label: Array("svc".utf8))
+                          .prepending(label: Array(key.namespace.utf8)).prepending(label: Array(key.name.utf8)) else { continue }
+                var b = AnswerTableBuilder()
+                for zone in zones { b.add(zoneApex: zone) }
+                b.add(fragment: AnswerFragment(compiling: specs), zone: z)
+                list.append(b.buildNameTable(counters: counters, key: serviceName))
             }
-            fragments[key] = list
+            if setTables(key, list.isEmpty ? nil : list) { namespacesChanged = true }
         }
         dirty = []
         allDirty = false
 
+        if namespacesChanged {
+            // The empty non-terminals above the services: svc.<zone> and <ns>.svc.<zone>.
+            var ents: [[UInt8]] = []
+            for z in serviceZones where !namespaceCounts.isEmpty {
+                guard let svc = try? z.prepending(label: Array("svc".utf8)) else { continue }
+                ents.append(svc.wire)
+                for ns in namespaceCounts.keys {
+                    if let n = try? svc.prepending(label: Array(ns.utf8)) { ents.append(n.wire) }
+                }
+            }
+            emptyNonTerminals = NameSet(ents)
+        }
+        return AnswerTable(base: base?.table ?? makeBase(zones: zones, serviceZones: serviceZones), services: directory,
+                           emptyNonTerminals: emptyNonTerminals ?? NameSet([]), ready: ready)
+    }
+
+    /// Replaces a service's tables in the directory; true when a namespace appeared or
+    /// disappeared.
+    private func setTables(_ key: ServiceKey, _ list: [NameTable]?) -> Bool {
+        let old = tables[key]
+        for t in old ?? [] { directory.remove(t) }
+        for t in list ?? [] { directory.insert(t) }
+        tables[key] = list
+        switch (old == nil, list == nil) {
+        case (true, false):
+            namespaceCounts[key.namespace, default: 0] += 1
+            return namespaceCounts[key.namespace] == 1
+        case (false, true):
+            namespaceCounts[key.namespace, default: 1] -= 1
+            if namespaceCounts[key.namespace] == 0 {
+                namespaceCounts[key.namespace] = nil
+                return true
+            }
+            return false
+        default:
+            return false
+        }
+    }
+
+    /// The zone files' names and each service zone's `dns-version` TXT.
+    func makeBase(zones: [ZoneContent], serviceZones: [DNSName]) -> NameTable {
         var b = AnswerTableBuilder()
         for z in zones { b.add(zone: z) }
         for z in serviceZones {
@@ -254,11 +317,7 @@ public final class ClusterSetStore {
                 b.add(fragment: AnswerFragment(compiling: [NameSpec(name: n, answers: [.txt: .fixed(Sections(answer: [txt]))], any: [txt])]), zone: z)
             }
         }
-        // Any order will do: names are unique, and a lookup does not depend on layout.
-        for list in fragments.values {
-            for (z, f) in list { b.add(fragment: f, zone: z) }
-        }
-        return b.build(counters: counters, ready: ready)
+        return b.buildNameTable(counters: counters)
     }
 
     static func isLabel(_ s: String) -> Bool {

@@ -2,7 +2,7 @@ import DNSWire
 
 /// The records of one served zone, as sources hand them to the compiler: the apex, its
 /// SOA (which every negative answer carries) and every other record, NS included.
-public struct ZoneContent: Sendable {
+public struct ZoneContent: Sendable, Equatable {
     public var apex: DNSName
     public var soa: ResourceRecord
     public var records: [ResourceRecord]

@@ -20,6 +20,9 @@ public final class ClusterSync: Sendable {
     private let synced = Mutex<Set<ObjectKind>>([])
     /// How to stop each reflector: ask, then wait.
     private let reflectors = Mutex<[(ask: @Sendable () -> Void, wait: @Sendable () -> Void)]>([])
+    /// Called on a reflector's thread as each watch event arrives, before it is queued
+    /// for the store (latency measurements, event counters).
+    let onEvent: @Sendable (ObjectKind) -> Void
     /// Objects the API sent that could not be read, by kind (a metric for operators).
     private let rejected = Mutex<[ObjectKind: Int]>([:])
 
@@ -27,8 +30,10 @@ public final class ClusterSync: Sendable {
     public static let endpointSliceSelector = "endpointslice.kubernetes.io/managed-by=lighthouse-agent.submariner.io"
 
     public init(config: KubeConfig, layout: StoreConfiguration.Layout, brokerNamespace: String,
-                publisher: StorePublisher, options: ReflectorOptions = ReflectorOptions(), logger: Logger) {
+                publisher: StorePublisher, options: ReflectorOptions = ReflectorOptions(), logger: Logger,
+                onEvent: @escaping @Sendable (ObjectKind) -> Void = { _ in }) {
         self.config = config
+        self.onEvent = onEvent
         self.publisher = publisher
         self.options = options
         self.logger = logger
@@ -87,12 +92,14 @@ public final class ClusterSync: Sendable {
             publisher.submit(.replace([kind], objects, .api))
             markSynced(kind)
         case .upserted(let d):
+            onEvent(kind)
             switch d.item {
             // A change the server accepted but Sextant cannot read keeps the last good copy.
             case .failure(let f): reject(kind, d.reference, f)
             case .success(let item): publisher.submit(.event(.upsert(wrap(item)), .api))
             }
         case .deleted(let d):
+            onEvent(kind)
             publisher.submit(.event(.delete(ObjectKey(kind: kind, namespace: d.reference.namespace, name: d.reference.name)), .api))
         case .unavailable(let status):
             // A Gateway type the server does not have (or lets us read) means no

@@ -61,12 +61,11 @@ public enum Responder {
         let limit = sizeLimit(transport: transport, edns: edns, out: out)
         let name = UnsafeRawBufferPointer(scratch)
         let found = table.lookup(name: name, length: question.nameLength, hash: question.hash, type: question.type)
-        if !table.isReady && found != .refused {
+        if case .refused = found {} else if !table.isReady {
             return writeNotReady(query: query, question: question, edns: edns, out: out)
         }
         switch found {
-        case .answer(let ref, _):
-            let blob = table.bytes(ref)
+        case .answer(let blob):
             return writeAnswer(query: query, question: question, edns: edns, blob: blob, limit: limit, out: out)
         case .noData(let zone):
             return writeNegative(query: query, question: question, edns: edns, rcode: .noError, table: table, zone: zone, limit: limit, out: out)

@@ -88,7 +88,7 @@ final class SyncHarness: @unchecked Sendable {
 
     @Test func expiredContinueTokenListsAgainInOnePiece() throws {
         let api = try KubeTestServer(objects: Objects.services(5, prefix: "s", subnet: "10.1.1"))
-        try api.fault(["fail": ["status": 410, "reason": "Expired", "match": "continue=", "count": 1]])
+        try api.fault(["fail": ["status": 410, "reason": "Expired", "match": "serviceimports?limit=3&continue=", "count": 1]])
         let h = try SyncHarness(api: api)
         #expect(eventually { h.sync.isSynced && h.held.count == 10 })
         let lists = h.requests("LIST")

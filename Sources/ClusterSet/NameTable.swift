@@ -1,0 +1,275 @@
+import DNSWire
+
+/// An immutable group of names in lower-cased wire form, mapped to answers that are
+/// already in wire format: the zone files' names, or one service's names.
+///
+/// `AnswerTable` (the snapshot the DNS workers read) is made of these: one for the zone
+/// files and one per service and zone, so a data change rebuilds one service's table
+/// instead of every name. Compiling does all the work (grouping, glue, compression);
+/// answering is a hash probe and a copy. Storage is raw memory owned by the object, so
+/// reading it costs no reference counting and no bounds-checked array access.
+public final class NameTable: @unchecked Sendable {
+    // @unchecked: every stored buffer is written once in init and only read afterwards;
+    // deinit frees them when the last reader drops its reference.
+
+    /// A precompiled answer: `arena[offset..<offset+length]` holds three UInt16 counts
+    /// (answer, authority, additional) followed by the section bytes, compiled for a
+    /// question that starts at offset 12 with a name of the looked-up length.
+    public struct AnswerRef: Sendable, Equatable {
+        public var offset: UInt32
+        public var length: UInt32
+        static let none = AnswerRef(offset: 0, length: 0)
+        public var isNone: Bool { length == 0 }
+    }
+
+    /// What the table says about a question.
+    public enum Lookup: Sendable, Equatable {
+        /// Records of the asked type (or a CNAME) exist: answer with these sections.
+        case answer(AnswerRef, zone: Int)
+        /// The name exists, with no records of this type.
+        case noData(zone: Int)
+        /// The name is under `zone` and does not exist.
+        case nxDomain(zone: Int)
+        /// Not under any served zone.
+        case refused
+    }
+
+    struct Slot {
+        var hash: UInt64
+        var nameOffset: UInt32
+        var nameLength: UInt16  // 0: empty slot
+        var node: UInt32
+    }
+
+    struct Node {
+        var zone: UInt16
+        var firstType: UInt32
+        var typeCount: UInt16
+        /// Every RRset of the name, for QTYPE ANY; `none` for an empty non-terminal.
+        var any: AnswerRef
+        /// For a CNAME owner: the answer for types without their own entry.
+        var fallback: AnswerRef
+        /// `_port._proto.<this name>` answers NODATA when not compiled.
+        var acceptsPortNames: Bool
+    }
+
+    struct TypeEntry {
+        var type: UInt16
+        var answer: AnswerRef
+        /// Index into `rotations`, or `noRotation` for a fixed answer.
+        var rotation: UInt32
+    }
+
+    static let noRotation = UInt32.max
+
+    struct Rotation {
+        var counter: UInt32
+        var advance: Bool
+        var cycleOffset: UInt32
+        var cycleLength: UInt32
+        /// First of this rotation's alternatives in `alternatives`.
+        var alternativesOffset: UInt32
+    }
+
+    struct ZoneInfo {
+        var apexOffset: UInt32
+        var apexLength: UInt16
+        /// The SOA record after its owner name (type, class, TTL, RDLENGTH, RDATA), with the
+        /// negative TTL min(SOA TTL, MINIMUM) (RFC 2308 §5), uncompressed.
+        var negativeSOA: AnswerRef
+    }
+
+    let arena: UnsafeMutableRawBufferPointer
+    let slots: UnsafeMutableBufferPointer<Slot>
+    let nodes: UnsafeMutableBufferPointer<Node>
+    let types: UnsafeMutableBufferPointer<TypeEntry>
+    let zoneInfo: UnsafeMutableBufferPointer<ZoneInfo>
+    let rotations: UnsafeMutableBufferPointer<Rotation>
+    let cycles: UnsafeMutableBufferPointer<UInt16>
+    let alternatives: UnsafeMutableBufferPointer<AnswerRef>
+    let slotMask: Int
+    /// Round-robin positions; shared with the tables before and after this one.
+    public let counters: RotationCounters
+
+    /// The served zones' apexes, in the order of `zone` indexes.
+    public let zones: [DNSName]
+    /// Number of distinct owner names (empty non-terminals included).
+    public var nameCount: Int { nodes.count }
+    /// Bytes of precompiled answers and names.
+    public var arenaBytes: Int { arena.count }
+    /// For a service's table: where its service name (`<svc>.<ns>.svc.<zone>`) is in
+    /// the arena, and that name's hash; the answer table indexes the table by it.
+    let key: (offset: UInt32, length: UInt16, hash: UInt64)
+
+    init(arena a: [UInt8], slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName],
+         rotations r: [Rotation], cycles c: [UInt16], alternatives alt: [AnswerRef], counters: RotationCounters, key: (offset: UInt32, length: UInt16, hash: UInt64)) {
+        func copy<T>(_ src: [T]) -> UnsafeMutableBufferPointer<T> {
+            let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(src.count, 1))
+            _ = p.initialize(from: src)
+            return UnsafeMutableBufferPointer(rebasing: p[0..<src.count])
+        }
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(a.count, 1), alignment: 8)
+        a.withUnsafeBytes { raw.copyMemory(from: $0) }
+        arena = raw
+        slots = copy(s)
+        nodes = copy(n)
+        types = copy(t)
+        zoneInfo = copy(z)
+        rotations = copy(r)
+        cycles = copy(c)
+        alternatives = copy(alt)
+        self.counters = counters
+        self.key = key
+        slotMask = s.count - 1
+        self.zones = zones
+    }
+
+    deinit {
+        arena.deallocate()
+        slots.baseAddress?.deallocate()
+        nodes.baseAddress?.deallocate()
+        types.baseAddress?.deallocate()
+        zoneInfo.baseAddress?.deallocate()
+        rotations.baseAddress?.deallocate()
+        cycles.baseAddress?.deallocate()
+        alternatives.baseAddress?.deallocate()
+    }
+
+    /// The bytes of a precompiled answer or template.
+    @inline(__always)
+    func bytes(_ ref: AnswerRef) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: arena[Int(ref.offset)..<Int(ref.offset + ref.length)])
+    }
+
+    /// The zone's SOA record without its owner, for negative answers.
+    @inline(__always)
+    public func negativeSOA(zone: Int) -> UnsafeRawBufferPointer {
+        bytes(zoneInfo[zone].negativeSOA)
+    }
+
+    /// Wire length of the zone's apex name.
+    @inline(__always)
+    public func apexLength(zone: Int) -> Int { Int(zoneInfo[zone].apexLength) }
+
+    /// Looks a lower-cased wire name up. Allocates nothing.
+    ///
+    /// - Parameters:
+    ///   - name: the lower-cased name, `length` bytes, as `QueryParser.question` wrote it.
+    ///   - hash: its `NameHash`.
+    @inline(__always)
+    public func lookup(name: UnsafeRawBufferPointer, length: Int, hash: UInt64, type: RRType) -> Lookup {
+        if let n = node(name: name.baseAddress!, length: length, hash: hash) {
+            return answer(node: n, type: type)
+        }
+        guard let zone = enclosingZone(name: name, length: length) else { return .refused }
+        if let parent = portNameParent(name: name, length: length), nodes[parent].acceptsPortNames {
+            return .noData(zone: Int(nodes[parent].zone))
+        }
+        return .nxDomain(zone: zone)
+    }
+
+    @inline(__always)
+    func node(name: UnsafeRawPointer, length: Int, hash: UInt64) -> Int? {
+        var i = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let s = slots[i]
+            if s.nameLength == 0 { return nil }
+            if s.hash == hash && Int(s.nameLength) == length
+                && memEqual(arena.baseAddress! + Int(s.nameOffset), name, length)
+            {
+                return Int(s.node)
+            }
+            i = (i + 1) & slotMask
+        }
+    }
+
+    /// For `_port._proto.<rest>` or `port.(tcp|udp|sctp).<rest>`, the node of `<rest>`.
+    /// Only reached for names that are not in the table.
+    func portNameParent(name: UnsafeRawBufferPointer, length: Int) -> Int? {
+        let l1 = Int(name[0])
+        guard l1 > 0, 1 + l1 < length else { return nil }
+        let second = 1 + l1
+        let l2 = Int(name[second])
+        guard l2 > 0, second + 1 + l2 < length else { return nil }
+        let restStart = second + 1 + l2
+        guard name[1] == UInt8(ascii: "_") || Self.isProtocolLabel(name, at: second) else { return nil }
+        let rest = UnsafeRawBufferPointer(rebasing: name[restStart..<length])
+        return node(name: rest.baseAddress!, length: rest.count, hash: NameHash.hash(rest))
+    }
+
+    static func isProtocolLabel(_ name: UnsafeRawBufferPointer, at i: Int) -> Bool {
+        var start = i + 1
+        var len = Int(name[i])
+        if len > 0 && name[start] == UInt8(ascii: "_") { start += 1; len -= 1 }
+        let label = UnsafeRawBufferPointer(rebasing: name[start..<(start + len)])
+        return label.elementsEqual("tcp".utf8) || label.elementsEqual("udp".utf8) || label.elementsEqual("sctp".utf8)
+    }
+
+    @inline(__always)
+    func answer(node n: Int, type: RRType) -> Lookup {
+        let node = nodes[n]
+        let zone = Int(node.zone)
+        if type == .any {
+            return node.any.isNone ? .noData(zone: zone) : .answer(node.any, zone: zone)
+        }
+        var t = Int(node.firstType)
+        let end = t + Int(node.typeCount)
+        while t < end {
+            let entry = types[t]
+            if entry.type == type.rawValue {
+                if entry.rotation == Self.noRotation { return .answer(entry.answer, zone: zone) }
+                return .answer(rotate(rotations[Int(entry.rotation)]), zone: zone)
+            }
+            t += 1
+        }
+        if !node.fallback.isNone { return .answer(node.fallback, zone: zone) }
+        return .noData(zone: zone)
+    }
+
+    /// The alternative a rotating answer gives now: one relaxed atomic operation.
+    @inline(__always)
+    func rotate(_ r: Rotation) -> AnswerRef {
+        let position = r.advance ? counters.next(Int(r.counter)) : counters.value(Int(r.counter))
+        let step = Int(UInt(bitPattern: position) % UInt(r.cycleLength))
+        let alt = Int(cycles[Int(r.cycleOffset) + step])
+        return alternatives[Int(r.alternativesOffset) + alt]
+    }
+
+    /// The longest served apex that is a suffix of `name` on a label boundary.
+    @inline(__always)
+    func enclosingZone(name: UnsafeRawBufferPointer, length: Int) -> Int? {
+        var best: Int? = nil
+        var bestLength = -1
+        for z in 0..<zoneInfo.count {
+            let info = zoneInfo[z]
+            let al = Int(info.apexLength)
+            guard al <= length, al > bestLength else { continue }
+            let start = length - al
+            guard memEqual(arena.baseAddress! + Int(info.apexOffset), name.baseAddress! + start, al) else { continue }
+            // The suffix must start on a label boundary of `name`.
+            var i = 0
+            while i < start { i += 1 + Int(name[i]) }
+            if i == start {
+                best = z
+                bestLength = al
+            }
+        }
+        return best
+    }
+}
+
+@inline(__always)
+func memEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    var i = 0
+    while i + 8 <= n {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+            return false
+        }
+        i += 8
+    }
+    while i < n {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        i += 1
+    }
+    return true
+}

@@ -1,0 +1,174 @@
+import DNSWire
+
+/// The service tables of an answer table, found by service name: a hash table split
+/// into chunks that snapshots share, so that a change copies one chunk (a few KiB)
+/// instead of re-indexing and re-retaining every service.
+///
+/// The store owns the current directory and mutates it; `AnswerTable` keeps a copy,
+/// which is only a copy of the chunk references. A chunk is never changed once a
+/// snapshot may hold it: changes copy it first.
+struct ServiceDirectory {
+    static let chunkSlots = 256
+    private(set) var chunks: [ServiceChunk]
+    private(set) var count = 0
+    private(set) var nameCount = 0
+    private(set) var arenaBytes = 0
+
+    init(chunkCount: Int = 1) {
+        chunks = (0..<chunkCount).map { _ in ServiceChunk() }
+    }
+
+    var chunkMask: Int { chunks.count - 1 }
+
+    /// Puts `table` under its key, replacing a table with the same key.
+    mutating func insert(_ table: NameTable) {
+        if (count + 1) * 2 > chunks.count * Self.chunkSlots
+            || chunks[Self.chunk(table.key.hash, mask: chunkMask)].occupied * 4 >= Self.chunkSlots * 3 {
+            grow()
+        }
+        let c = Self.chunk(table.key.hash, mask: chunkMask)
+        let chunk = chunks[c].copy()
+        if let old = chunk.insert(table) {
+            nameCount -= old.nameCount
+            arenaBytes -= old.arenaBytes
+        } else {
+            count += 1
+        }
+        nameCount += table.nameCount
+        arenaBytes += table.arenaBytes
+        chunks[c] = chunk
+    }
+
+    /// Removes the table with `table`'s key.
+    mutating func remove(_ table: NameTable) {
+        let c = Self.chunk(table.key.hash, mask: chunkMask)
+        let chunk = chunks[c].copy()
+        if let old = chunk.remove(table) {
+            count -= 1
+            nameCount -= old.nameCount
+            arenaBytes -= old.arenaBytes
+            chunks[c] = chunk
+        }
+    }
+
+    private mutating func grow() {
+        let all = chunks.flatMap { $0.tables.compactMap { $0 } }
+        chunks = (0..<(chunks.count * 2)).map { _ in ServiceChunk() }
+        let mask = chunkMask
+        for t in all { _ = chunks[Self.chunk(t.key.hash, mask: mask)].insert(t) }
+    }
+
+    @inline(__always)
+    static func chunk(_ hash: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: hash >> 40) & mask }
+
+    /// The table whose key is `name`. Allocates nothing, retains nothing.
+    @inline(__always)
+    func find(_ name: UnsafeRawPointer, length: Int, hash: UInt64) -> Unmanaged<NameTable>? {
+        chunks.withUnsafeBufferPointer { b in
+            Unmanaged.passUnretained(b[Self.chunk(hash, mask: b.count - 1)])._withUnsafeGuaranteedRef { $0.find(name, length: length, hash: hash) }
+        }
+    }
+}
+
+/// One chunk of a `ServiceDirectory`: linear probing that wraps inside the chunk.
+final class ServiceChunk: @unchecked Sendable {
+    // @unchecked: mutated only between `copy()` and being stored in a directory, by the
+    // store's owner; immutable once a snapshot can see it.
+    struct Slot {
+        var hash: UInt64
+        var table: Unmanaged<NameTable>?
+    }
+
+    static var size: Int { ServiceDirectory.chunkSlots }
+    let slots: UnsafeMutableBufferPointer<Slot>
+    /// Strong references for the unretained ones in `slots`, index for index.
+    var tables: [NameTable?]
+    private(set) var occupied = 0
+
+    init() {
+        slots = .allocate(capacity: Self.size)
+        slots.initialize(repeating: Slot(hash: 0, table: nil))
+        tables = Array(repeating: nil, count: Self.size)
+    }
+
+    private init(copying other: ServiceChunk) {
+        slots = .allocate(capacity: Self.size)
+        _ = slots.initialize(from: other.slots)
+        tables = other.tables
+        occupied = other.occupied
+    }
+
+    deinit { slots.deallocate() }
+
+    func copy() -> ServiceChunk { ServiceChunk(copying: self) }
+
+    @inline(__always)
+    static func start(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & (size - 1) }
+
+    static func sameKey(_ a: NameTable, _ b: NameTable) -> Bool {
+        a.key.hash == b.key.hash && a.key.length == b.key.length
+            && memEqual(a.arena.baseAddress! + Int(a.key.offset), b.arena.baseAddress! + Int(b.key.offset), Int(a.key.length))
+    }
+
+    /// Inserts or replaces; returns the replaced table.
+    func insert(_ table: NameTable) -> NameTable? {
+        var i = Self.start(table.key.hash)
+        while let t = tables[i] {
+            if Self.sameKey(t, table) {
+                tables[i] = table
+                slots[i] = Slot(hash: table.key.hash, table: .passUnretained(table))
+                return t
+            }
+            i = (i + 1) & (Self.size - 1)
+        }
+        tables[i] = table
+        slots[i] = Slot(hash: table.key.hash, table: .passUnretained(table))
+        occupied += 1
+        return nil
+    }
+
+    /// Removes the table with `table`'s key (backward-shift deletion); returns it.
+    func remove(_ table: NameTable) -> NameTable? {
+        let mask = Self.size - 1
+        var i = Self.start(table.key.hash)
+        while let t = tables[i] {
+            if Self.sameKey(t, table) {
+                var hole = i
+                var j = (i + 1) & mask
+                while let moving = tables[j] {
+                    let home = Self.start(moving.key.hash)
+                    // Move `moving` into the hole unless its home lies cyclically in (hole, j].
+                    let inRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j)
+                    if !inRange {
+                        tables[hole] = moving
+                        slots[hole] = slots[j]
+                        hole = j
+                    }
+                    j = (j + 1) & mask
+                }
+                tables[hole] = nil
+                slots[hole] = Slot(hash: 0, table: nil)
+                occupied -= 1
+                return t
+            }
+            i = (i + 1) & mask
+        }
+        return nil
+    }
+
+    @inline(__always)
+    func find(_ name: UnsafeRawPointer, length: Int, hash: UInt64) -> Unmanaged<NameTable>? {
+        var i = Self.start(hash)
+        while true {
+            let s = slots[i]
+            guard let table = s.table else { return nil }
+            if s.hash == hash {
+                let same = table._withUnsafeGuaranteedRef { t in
+                    Int(t.key.length) == length && memEqual(t.arena.baseAddress! + Int(t.key.offset), name, length)
+                }
+                if same { return table }
+            }
+            i = (i + 1) & (Self.size - 1)
+        }
+    }
+}
