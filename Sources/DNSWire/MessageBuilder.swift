@@ -6,8 +6,10 @@
 public struct MessageBuilder: Sendable {
     public private(set) var bytes: [UInt8] = []
     public let base: Int
-    /// Known names (suffixes) and the absolute offsets where they start.
-    private var known: [ArraySlice<UInt8>: Int] = [:]
+    /// Known names (suffixes), their hash and the absolute offsets where they start. A
+    /// message holds a few dozen at most: a linear scan on the hash beats hashing every
+    /// byte into a dictionary (which dominated compile time).
+    private var known: [(hash: UInt64, suffix: ArraySlice<UInt8>, offset: Int)] = []
 
     public init(base: Int = 0) {
         self.base = base
@@ -16,33 +18,64 @@ public struct MessageBuilder: Sendable {
 
     public var offset: Int { base + bytes.count }
 
+    /// Calls `body` with each label start of `w` and the hash of the suffix from there,
+    /// first label first. Suffix hashes are built from the root up, so each byte is
+    /// hashed once.
+    @inline(__always)
+    static func suffixes(_ w: [UInt8], _ body: (Int, UInt64) -> Bool) {
+        withUnsafeTemporaryAllocation(of: (Int, UInt64).self, capacity: Wire.Name.maxLength / 2 + 1) { buf in
+            var n = 0
+            var i = 0
+            while w[i] != 0 {
+                buf[n] = (i, 0)
+                n += 1
+                i += 1 + Int(w[i])
+            }
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            var k = n - 1
+            while k >= 0 {
+                let start = buf[k].0
+                for j in start...(start + Int(w[start])) { h = (h ^ UInt64(w[j])) &* 0x0000_0100_0000_01B3 }
+                buf[k].1 = h
+                k -= 1
+            }
+            for k in 0..<n where !body(buf[k].0, buf[k].1) { return }
+        }
+    }
+
+    @inline(__always)
+    func find(_ hash: UInt64, _ suffix: ArraySlice<UInt8>) -> Int? {
+        for e in known where e.hash == hash && e.suffix.elementsEqual(suffix) { return e.offset }
+        return nil
+    }
+
     /// Makes `name` (and every suffix of it) available for compression at `offset`,
     /// for names that the final message will hold at a position this builder does not write.
     public mutating func register(_ name: DNSName, at offset: Int) {
-        var i = 0
         let w = name.wire
-        while w[i] != 0 {
+        Self.suffixes(w) { i, h in
             let o = offset + i
-            if o <= Wire.Name.maxPointerOffset, known[w[i...]] == nil { known[w[i...]] = o }
-            i += 1 + Int(w[i])
+            if o <= Wire.Name.maxPointerOffset, find(h, w[i...]) == nil { known.append((h, w[i...], o)) }
+            return true
         }
     }
 
     public mutating func append(_ name: DNSName, compress: Bool) {
         let w = name.wire
-        var i = 0
-        while w[i] != 0 {
-            if compress, let target = known[w[i...]] {
+        var done = false
+        Self.suffixes(w) { i, h in
+            if compress, let target = find(h, w[i...]) {
                 appendUInt16(0xC000 | UInt16(target))
-                return
+                done = true
+                return false
             }
             let o = offset
-            if o <= Wire.Name.maxPointerOffset, known[w[i...]] == nil { known[w[i...]] = o }
+            if o <= Wire.Name.maxPointerOffset, find(h, w[i...]) == nil { known.append((h, w[i...], o)) }
             let len = Int(w[i])
             bytes.append(contentsOf: w[i...(i + len)])
-            i += 1 + len
+            return true
         }
-        bytes.append(0)
+        if !done { bytes.append(0) }
     }
 
     public mutating func appendUInt16(_ v: UInt16) {
