@@ -99,8 +99,12 @@ public final class AnswerTable: @unchecked Sendable {
         if count > 0 && Self.isServiceLabel(name, at: last) {
             if count >= 3 {
                 let suffixHash = third == 0 ? hash : NameHash.hash(UnsafeRawBufferPointer(rebasing: name[third..<length]))
-                if let found = services.find(p + third, length: length - third, hash: suffixHash) {
-                    return found._withUnsafeGuaranteedRef { t -> Lookup in
+                if let found = services.find(p + third, length: length - third, hash: suffixHash), let table = found.table {
+                    // The service's own name: straight from the table's block.
+                    if third == 0, let key = found.key, let blob = NameTable.keyAnswer(block: key - NameTable.keyOffset, type: type) {
+                        return .answer(blob)
+                    }
+                    return table._withUnsafeGuaranteedRef { t -> Lookup in
                         if let n = t.node(name: p, length: length, hash: hash) { return Self.convert(t, t.answer(node: n, type: type)) }
                         if let parent = t.portNameParent(name: name, length: length), t.nodes[parent].acceptsPortNames {
                             return .noData(zone: zone)

@@ -115,7 +115,7 @@ public struct AnswerTableBuilder: Sendable {
         let expected = all.reduce(0) { $0 + $1.0.names.count }
         var capacity = 16
         // Room for the names and their empty non-terminals at half load; grows if short.
-        while capacity < (expected + expected / 2 + 4) * 2 { capacity <<= 1 }
+        while capacity < expected * 2 + 2 { capacity <<= 1 }
         let empty = NameTable.Slot(hash: 0, nameOffset: 0, nameLength: 0, node: 0)
         var slots = [NameTable.Slot](repeating: empty, count: capacity)
 
@@ -242,13 +242,10 @@ public struct AnswerTableBuilder: Sendable {
             zoneInfo.append(.init(apexOffset: apexOffset, apexLength: UInt16(apex.wire.count), negativeSOA: soaRef))
         }
 
-        var keyRef: (offset: UInt32, length: UInt16, hash: UInt64) = (0, 0, 0)
-        if let k = key {
-            keyRef = (UInt32(arena.count), UInt16(k.wire.count), NameHash.hash(k.wire[...]))
-            arena.append(contentsOf: k.wire)
-        }
+        let keyNode = key.flatMap { k in find(k.wire[...], NameHash.hash(k.wire[...])).found }
         return NameTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes,
-                         rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters, key: keyRef)
+                         rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters,
+                         key: key?.wire ?? [], keyNode: keyNode)
     }
 
     /// Wire length of the name stored at `offset`.

@@ -95,45 +95,93 @@ public final class NameTable: @unchecked Sendable {
     public let zones: [DNSName]
     /// Number of distinct owner names (empty non-terminals included).
     public var nameCount: Int { nodes.count }
-    /// Bytes of precompiled answers and names.
-    public var arenaBytes: Int { arena.count }
-    /// For a service's table: where its service name (`<svc>.<ns>.svc.<zone>`) is in
-    /// the arena, and that name's hash; the answer table indexes the table by it.
-    let key: (offset: UInt32, length: UInt16, hash: UInt64)
+    /// Bytes of precompiled answers, names and their index.
+    public var arenaBytes: Int { blockSize }
+    /// For a service's table: its service name (`<svc>.<ns>.svc.<zone>`), by which the
+    /// answer table indexes it; empty for the zone files' table.
+    let key: (bytes: UnsafeRawPointer, length: Int, hash: UInt64)
 
     init(arena a: [UInt8], slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName],
-         rotations r: [Rotation], cycles c: [UInt16], alternatives alt: [AnswerRef], counters: RotationCounters, key: (offset: UInt32, length: UInt16, hash: UInt64)) {
-        func copy<T>(_ src: [T]) -> UnsafeMutableBufferPointer<T> {
-            let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(src.count, 1))
-            _ = p.initialize(from: src)
-            return UnsafeMutableBufferPointer(rebasing: p[0..<src.count])
+         rotations r: [Rotation], cycles c: [UInt16], alternatives alt: [AnswerRef], counters: RotationCounters,
+         key k: [UInt8], keyNode: Int?) {
+        // One block for everything: a lookup touches adjacent memory (a service's table
+        // is a few KiB), and a table is one allocation instead of eight.
+        // The block starts with a header and the key, then the nodes and type entries:
+        // the first lines a lookup of the service name touches (`keyAnswer`).
+        var size = Self.keyOffset + k.count
+        func place<T>(_ src: [T]) -> Int {
+            let align = MemoryLayout<T>.alignment
+            size = (size + align - 1) / align * align
+            let at = size
+            size += MemoryLayout<T>.stride * src.count
+            return at
         }
-        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(a.count, 1), alignment: 8)
-        a.withUnsafeBytes { raw.copyMemory(from: $0) }
-        arena = raw
-        slots = copy(s)
-        nodes = copy(n)
-        types = copy(t)
-        zoneInfo = copy(z)
-        rotations = copy(r)
-        cycles = copy(c)
-        alternatives = copy(alt)
+        let oNodes = place(n), oTypes = place(t), oSlots = place(s), oZones = place(z)
+        let oRotations = place(r), oAlternatives = place(alt), oCycles = place(c), oArena = place(a)
+        let block = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        func copy<T>(_ src: [T], at offset: Int) -> UnsafeMutableBufferPointer<T> {
+            let p = (block + offset).bindMemory(to: T.self, capacity: src.count)
+            let buffer = UnsafeMutableBufferPointer(start: p, count: src.count)
+            _ = buffer.initialize(from: src)
+            return buffer
+        }
+        self.block = block
+        blockSize = size
+        block.storeBytes(of: UInt32(k.count), toByteOffset: 0, as: UInt32.self)
+        block.storeBytes(of: Int32(keyNode ?? -1), toByteOffset: 4, as: Int32.self)
+        block.storeBytes(of: UInt32(oNodes), toByteOffset: 8, as: UInt32.self)
+        block.storeBytes(of: UInt32(oTypes), toByteOffset: 12, as: UInt32.self)
+        block.storeBytes(of: UInt32(oArena), toByteOffset: 16, as: UInt32.self)
+        k.withUnsafeBytes { if k.count > 0 { (block + Self.keyOffset).copyMemory(from: $0.baseAddress!, byteCount: k.count) } }
+        key = (UnsafeRawPointer(block + Self.keyOffset), k.count, k.isEmpty ? 0 : NameHash.hash(k))
+        slots = copy(s, at: oSlots)
+        nodes = copy(n, at: oNodes)
+        types = copy(t, at: oTypes)
+        zoneInfo = copy(z, at: oZones)
+        rotations = copy(r, at: oRotations)
+        alternatives = copy(alt, at: oAlternatives)
+        cycles = copy(c, at: oCycles)
+        let bytes = UnsafeMutableRawBufferPointer(start: block + oArena, count: a.count)
+        a.withUnsafeBytes { if a.count > 0 { bytes.copyMemory(from: $0) } }
+        arena = bytes
         self.counters = counters
-        self.key = key
         slotMask = s.count - 1
         self.zones = zones
     }
 
-    deinit {
-        arena.deallocate()
-        slots.baseAddress?.deallocate()
-        nodes.baseAddress?.deallocate()
-        types.baseAddress?.deallocate()
-        zoneInfo.baseAddress?.deallocate()
-        rotations.baseAddress?.deallocate()
-        cycles.baseAddress?.deallocate()
-        alternatives.baseAddress?.deallocate()
+    /// The single allocation holding every buffer (all of trivial types). Its header:
+    /// key length (UInt32), the key name's node (Int32, -1 if none), then the offsets of
+    /// the nodes, the type entries and the arena (UInt32 each); the key at `keyOffset`.
+    let block: UnsafeMutableRawPointer
+    static let keyOffset = 24
+
+    /// The fixed answer of the table's key name for `type`, read from the block alone
+    /// (no access to this object): the common query, a service's own name, costs the
+    /// directory slot and one or two lines of the block. Nil sends the caller the long way.
+    @inline(__always)
+    static func keyAnswer(block: UnsafeRawPointer, type: RRType) -> UnsafeRawBufferPointer? {
+        let keyNode = Int(block.load(fromByteOffset: 4, as: Int32.self))
+        guard keyNode >= 0 else { return nil }
+        let nodes = block + Int(block.load(fromByteOffset: 8, as: UInt32.self))
+        let node = nodes.load(fromByteOffset: keyNode * MemoryLayout<Node>.stride, as: Node.self)
+        let types = block + Int(block.load(fromByteOffset: 12, as: UInt32.self))
+        var i = Int(node.firstType)
+        let end = i + Int(node.typeCount)
+        while i < end {
+            let e = types.load(fromByteOffset: i * MemoryLayout<TypeEntry>.stride, as: TypeEntry.self)
+            if e.type == type.rawValue {
+                guard e.rotation == noRotation else { return nil }
+                let arena = block + Int(block.load(fromByteOffset: 16, as: UInt32.self))
+                return UnsafeRawBufferPointer(start: arena + Int(e.answer.offset), count: Int(e.answer.length))
+            }
+            i += 1
+        }
+        return nil
     }
+    /// Its size in bytes, for memory reports.
+    let blockSize: Int
+
+    deinit { block.deallocate() }
 
     /// The bytes of a precompiled answer or template.
     @inline(__always)

@@ -61,9 +61,9 @@ struct ServiceDirectory {
     @inline(__always)
     static func chunk(_ hash: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: hash >> 40) & mask }
 
-    /// The table whose key is `name`. Allocates nothing, retains nothing.
+    /// The slot of the table whose key is `name`. Allocates nothing, retains nothing.
     @inline(__always)
-    func find(_ name: UnsafeRawPointer, length: Int, hash: UInt64) -> Unmanaged<NameTable>? {
+    func find(_ name: UnsafeRawPointer, length: Int, hash: UInt64) -> ServiceChunk.Slot? {
         chunks.withUnsafeBufferPointer { b in
             Unmanaged.passUnretained(b[Self.chunk(hash, mask: b.count - 1)])._withUnsafeGuaranteedRef { $0.find(name, length: length, hash: hash) }
         }
@@ -74,9 +74,28 @@ struct ServiceDirectory {
 final class ServiceChunk: @unchecked Sendable {
     // @unchecked: mutated only between `copy()` and being stored in a directory, by the
     // store's owner; immutable once a snapshot can see it.
+    /// The key's bytes are reached without touching the table object: one cache miss
+    /// less per query.
     struct Slot {
         var hash: UInt64
+        var key: UnsafeRawPointer?
+        var keyLength: Int
         var table: Unmanaged<NameTable>?
+
+        init(_ table: NameTable?) {
+            guard let t = table else {
+                self.init(hash: 0, key: nil, keyLength: 0, table: nil)
+                return
+            }
+            self.init(hash: t.key.hash, key: t.key.bytes, keyLength: t.key.length, table: .passUnretained(t))
+        }
+
+        init(hash: UInt64, key: UnsafeRawPointer?, keyLength: Int, table: Unmanaged<NameTable>?) {
+            self.hash = hash
+            self.key = key
+            self.keyLength = keyLength
+            self.table = table
+        }
     }
 
     static var size: Int { ServiceDirectory.chunkSlots }
@@ -87,7 +106,7 @@ final class ServiceChunk: @unchecked Sendable {
 
     init() {
         slots = .allocate(capacity: Self.size)
-        slots.initialize(repeating: Slot(hash: 0, table: nil))
+        slots.initialize(repeating: Slot(nil))
         tables = Array(repeating: nil, count: Self.size)
     }
 
@@ -106,8 +125,7 @@ final class ServiceChunk: @unchecked Sendable {
     static func start(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & (size - 1) }
 
     static func sameKey(_ a: NameTable, _ b: NameTable) -> Bool {
-        a.key.hash == b.key.hash && a.key.length == b.key.length
-            && memEqual(a.arena.baseAddress! + Int(a.key.offset), b.arena.baseAddress! + Int(b.key.offset), Int(a.key.length))
+        a.key.hash == b.key.hash && a.key.length == b.key.length && memEqual(a.key.bytes, b.key.bytes, a.key.length)
     }
 
     /// Inserts or replaces; returns the replaced table.
@@ -116,13 +134,13 @@ final class ServiceChunk: @unchecked Sendable {
         while let t = tables[i] {
             if Self.sameKey(t, table) {
                 tables[i] = table
-                slots[i] = Slot(hash: table.key.hash, table: .passUnretained(table))
+                slots[i] = Slot(table)
                 return t
             }
             i = (i + 1) & (Self.size - 1)
         }
         tables[i] = table
-        slots[i] = Slot(hash: table.key.hash, table: .passUnretained(table))
+        slots[i] = Slot(table)
         occupied += 1
         return nil
     }
@@ -147,7 +165,7 @@ final class ServiceChunk: @unchecked Sendable {
                     j = (j + 1) & mask
                 }
                 tables[hole] = nil
-                slots[hole] = Slot(hash: 0, table: nil)
+                slots[hole] = Slot(nil)
                 occupied -= 1
                 return t
             }
@@ -157,17 +175,12 @@ final class ServiceChunk: @unchecked Sendable {
     }
 
     @inline(__always)
-    func find(_ name: UnsafeRawPointer, length: Int, hash: UInt64) -> Unmanaged<NameTable>? {
+    func find(_ name: UnsafeRawPointer, length: Int, hash: UInt64) -> Slot? {
         var i = Self.start(hash)
         while true {
             let s = slots[i]
-            guard let table = s.table else { return nil }
-            if s.hash == hash {
-                let same = table._withUnsafeGuaranteedRef { t in
-                    Int(t.key.length) == length && memEqual(t.arena.baseAddress! + Int(t.key.offset), name, length)
-                }
-                if same { return table }
-            }
+            guard let key = s.key else { return nil }
+            if s.hash == hash && s.keyLength == length && memEqual(key, name, length) { return s }
             i = (i + 1) & (Self.size - 1)
         }
     }

@@ -70,7 +70,7 @@ public final class Server: @unchecked Sendable {
             throw error
         }
         for (i, u) in udps.enumerated() {
-            udpWorkers.append(UDPWorker(fd: u, index: udpWorkers.count + i, snapshots: snapshots, logger: logger))
+            udpWorkers.append(UDPWorker(fd: u, index: udpWorkers.count + i, io: configuration.udpIO, snapshots: snapshots, logger: logger))
         }
         tcpListeners.append(TCPListener(fd: tcp, address: address, limit: limit, idleTimeout: configuration.tcpIdleTimeout, snapshots: snapshots, logger: logger))
         return address

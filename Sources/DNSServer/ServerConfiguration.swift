@@ -8,8 +8,12 @@ public struct ServerConfiguration: Sendable {
     /// Open TCP connections across all addresses; further ones are closed at once.
     public var tcpMaxConnections: Int
 
-    public init(listen: [ListenAddress], workers: Int, tcpIdleTimeout: Double = 10, tcpMaxConnections: Int = 1024) {
+    /// How UDP workers wait for datagrams.
+    public var udpIO: UDPIO
+
+    public init(listen: [ListenAddress], workers: Int, tcpIdleTimeout: Double = 10, tcpMaxConnections: Int = 1024, udpIO: UDPIO = .thread) {
         self.listen = listen
+        self.udpIO = udpIO
         self.workers = workers
         self.tcpIdleTimeout = tcpIdleTimeout
         self.tcpMaxConnections = tcpMaxConnections

@@ -4,7 +4,9 @@ import Glibc
 import CNetShim
 import ClusterSet
 import Dispatch
+import Foundation
 import Logging
+import Synchronization
 
 /// One UDP socket (SO_REUSEPORT) with its own buffers, drained in recvmmsg batches and
 /// answered in sendmmsg batches.
@@ -12,17 +14,20 @@ import Logging
 /// The worker owns everything the packet path touches; the only shared memory it reads
 /// is the answer table snapshot, refreshed once per batch.
 final class UDPWorker: @unchecked Sendable {
-    // @unchecked: all mutable state is touched only on `queue`, the serial queue that
-    // runs the read source's handler (Dispatch's setEventHandler is not @Sendable-checked).
+    // @unchecked: all mutable state is touched only by the one thread that reads the
+    // socket: `queue` (the read source's handler; Dispatch's setEventHandler is not
+    // @Sendable-checked) or the worker's own thread.
 
-    static let batch = 32
+    static let batch = 64
     /// Queries larger than this are cut (MSG_TRUNC) and then fail to parse: FORMERR.
     static let receiveSize = 4096
     static let sendSize = 4096
 
     let fd: Int32
     let queue: DispatchQueue
+    let io: UDPIO
     private var source: DispatchSourceRead?
+    private let stopped = Atomic<Bool>(false)
     private var reader: SnapshotReader
     private let logger: Logger
 
@@ -46,8 +51,9 @@ final class UDPWorker: @unchecked Sendable {
         var sendErrors = 0
     }
 
-    init(fd: Int32, index: Int, snapshots: SnapshotBox, logger: Logger) {
+    init(fd: Int32, index: Int, io: UDPIO, snapshots: SnapshotBox, logger: Logger) {
         self.fd = fd
+        self.io = io
         self.logger = logger
         queue = DispatchQueue(label: "sextant.udp.\(index)", qos: .userInteractive)
         reader = snapshots.reader()
@@ -81,35 +87,74 @@ final class UDPWorker: @unchecked Sendable {
     }
 
     func start() {
-        let s = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        s.setEventHandler { [unowned self] in self.drain() }
-        s.setCancelHandler { [fd] in _ = close(fd) }
-        source = s
-        s.resume()
+        switch io {
+        case .dispatch:
+            let s = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            s.setEventHandler { [unowned self] in self.drain() }
+            s.setCancelHandler { [fd] in _ = close(fd) }
+            source = s
+            s.resume()
+        case .thread:
+            // A blocking socket; the timeout only bounds how late `stop()` is noticed.
+            var tv = timeval(tv_sec: 0, tv_usec: 500_000)
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            let t = Thread { [self] in self.loop() }
+            t.name = "sextant udp"
+            t.qualityOfService = .userInteractive
+            t.start()
+        }
     }
 
     func stop() {
+        stopped.store(true, ordering: .relaxed)
         source?.cancel()
     }
 
-    /// Reads batches until the socket is empty, answering each batch before the next.
+    /// The dedicated-thread variant: block in recvmmsg until at least one datagram
+    /// (MSG_WAITFORONE), answer the batch, repeat. No event loop between batches.
+    private func loop() {
+        while !stopped.load(ordering: .relaxed) {
+            let table = reader.get()
+            prepareReceive()
+            let got = cns_recvmmsg(fd, rxMsgs.baseAddress!, UInt32(Self.batch), Int32(MSG_WAITFORONE))
+            if got <= 0 { continue }  // timeout (EAGAIN) or EINTR: check the stop flag
+            answer(Int(got), table: table)
+        }
+        _ = close(fd)
+    }
+
+    /// The Dispatch-source variant: reads batches until the socket is empty, answering
+    /// each batch before the next.
     private func drain() {
         let table = reader.get()
         let n = Self.batch
         while true {
-            for i in 0..<n {
+            prepareReceive()
+            let got = retryingEINTR { cns_recvmmsg(fd, rxMsgs.baseAddress!, UInt32(n), Int32(MSG_DONTWAIT)) }
+            if got <= 0 { return }
+            answer(Int(got), table: table)
+            if Int(got) < n { return }
+        }
+    }
+
+    @inline(__always)
+    private func prepareReceive() {
+        for i in 0..<Self.batch {
                 rxMsgs[i].msg_hdr = msghdr(
                     msg_name: UnsafeMutableRawPointer(names.baseAddress! + i),
                     msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
                     msg_iov: rxIov.baseAddress! + i, msg_iovlen: 1,
                     msg_control: nil, msg_controllen: 0, msg_flags: 0)
                 rxMsgs[i].msg_len = 0
-            }
-            let got = retryingEINTR { cns_recvmmsg(fd, rxMsgs.baseAddress!, UInt32(n), Int32(MSG_DONTWAIT)) }
-            if got <= 0 { return }
-            counters.received &+= Int(got)
+        }
+    }
+
+    /// Answers the `got` datagrams received and sends the replies in one sendmmsg.
+    @inline(__always)
+    private func answer(_ got: Int, table: AnswerTable) {
+            counters.received &+= got
             var out = 0
-            for i in 0..<Int(got) {
+            for i in 0..<got {
                 let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))
                 let reply = UnsafeMutableRawBufferPointer(start: txBuffers.baseAddress! + out * Self.sendSize, count: Self.sendSize)
                 let len = Responder.respond(to: query, table: table, transport: .udp, scratch: scratch, out: reply)
@@ -144,7 +189,13 @@ final class UDPWorker: @unchecked Sendable {
                 counters.sendErrors &+= 1
                 sent += 1
             }
-            if Int(got) < n { return }
-        }
     }
+}
+
+/// How a UDP worker waits for datagrams.
+public enum UDPIO: String, Sendable, CaseIterable {
+    /// A Dispatch read source drains the socket in batches.
+    case dispatch
+    /// A thread of its own blocks in recvmmsg.
+    case thread
 }

@@ -33,6 +33,7 @@ public enum ManifestFile {
         } catch {
             throw ZoneFileError(path: path, reason: "cannot read: \(error.localizedDescription)")
         }
+        if path.hasSuffix(".json"), let fast = decodeJSON(Data(text.utf8), path: path) { return fast }
         var documents: [Any] = []
         do {
             if path.hasSuffix(".json") {
@@ -87,6 +88,85 @@ public enum ManifestFile {
             out.objects.append(try KubeObject.decode(kind: kind, json: data))
         } catch {
             out.problems.append(ManifestProblem(path: path, object: described, reason: describe(error)))
+        }
+    }
+
+    /// JSON decoded straight into objects (a 40,000-object list in a fraction of the
+    /// time and memory of a detour through `JSONSerialization`). Nil when the file is
+    /// not valid JSON, so the general path reports where.
+    static func decodeJSON(_ data: Data, path: String) -> Contents? {
+        guard let doc = try? JSONDecoder().decode(JSONDocument.self, from: data) else { return nil }
+        var out = Contents()
+        for (i, item) in (doc.items ?? [doc.single]).enumerated() {
+            let label = doc.items == nil ? "document 1" : "document 1 item \(i + 1)"
+            switch item {
+            case .object(let o): out.objects.append(o)
+            case .other: out.otherKinds += 1
+            case .bad(let what, let reason):
+                out.problems.append(ManifestProblem(path: path, object: what.isEmpty ? "object (\(label))" : what, reason: reason))
+            case .notAnObject:
+                out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object"))
+            }
+        }
+        return out
+    }
+
+    /// One object of a JSON manifest, decoded by its kind.
+    enum JSONItem: Decodable {
+        case object(KubeObject)
+        case other
+        case bad(String, String)
+        case notAnObject
+
+        struct Head: Decodable {
+            struct Meta: Decodable {
+                var name: String?
+                var namespace: String?
+            }
+            var kind: String?
+            var apiVersion: String?
+            var metadata: Meta?
+        }
+
+        init(from decoder: Decoder) throws {
+            guard let head = try? Head(from: decoder) else {
+                self = .notAnObject
+                return
+            }
+            let kindText = head.kind ?? ""
+            guard let kind = KubeObject.kind(apiVersion: head.apiVersion ?? "", kind: kindText) else {
+                self = .other
+                return
+            }
+            let name = [head.metadata?.namespace, head.metadata?.name].compactMap { $0 }.joined(separator: "/")
+            do {
+                self = .object(try KubeObject.decode(kind: kind, from: decoder))
+            } catch {
+                self = .bad("\(kindText) \(name)", describe(error))
+            }
+        }
+    }
+
+    /// A JSON manifest: one object, or a List (`kind: List` or `*List`) of them.
+    struct JSONDocument: Decodable {
+        var items: [JSONItem]?
+        var single: JSONItem
+
+        enum Keys: String, CodingKey { case kind, items }
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            let kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? ""
+            if kind.hasSuffix("List"), c.contains(.items) {
+                items = try c.decode([JSONItem].self, forKey: .items)
+                single = .other
+            } else if kind == "List" {
+                // A List without items: the general path says so.
+                throw DecodingError.keyNotFound(Keys.items, .init(codingPath: [], debugDescription: "a List without items"))
+            } else {
+                items = nil
+                single = try JSONItem(from: decoder)
+            }
         }
     }
 

@@ -61,6 +61,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("UDP sockets per address (default: one per core).", valueName: "N"))
     var workers: Int?
 
+    @Option(name: .customLong("udp-io"), help: ArgumentHelp("thread (a thread per UDP socket blocks in recvmmsg) or dispatch (a Dispatch read source drains it).", valueName: "MODE"))
+    var udpIO: String = "thread"
+
     @Option(name: .customLong("tcp-idle-timeout"), help: ArgumentHelp("Seconds a TCP connection may stay idle.", valueName: "SECONDS"))
     var tcpIdleTimeout: Double = 10
 
@@ -88,6 +91,7 @@ struct Serve: ParsableCommand {
     func validate() throws {
         if StoreConfiguration.Mode(rawValue: mode) == nil { throw ValidationError("--mode must be lighthouse or mcs, not '\(mode)'") }
         if StoreConfiguration.Connectivity(rawValue: connectivity) == nil { throw ValidationError("--connectivity must be gateway or none, not '\(connectivity)'") }
+        if UDPIO(rawValue: udpIO) == nil { throw ValidationError("--udp-io must be thread or dispatch, not '\(udpIO)'") }
         if StoreConfiguration.Layout(rawValue: layout) == nil { throw ValidationError("--layout must be cluster or broker, not '\(layout)'") }
         if !(0...3600).contains(ttl) { throw ValidationError("--ttl must be between 0 and 3600 seconds, not \(ttl)") }
         if let id = clusterID, id.isEmpty || id.contains(where: { $0 == " " || $0 == "/" }) { throw ValidationError("--cluster-id '\(id)' is not a cluster id") }
@@ -153,7 +157,7 @@ struct Serve: ParsableCommand {
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let config = ServerConfiguration(
             listen: addresses, workers: workers ?? max(1, cores),
-            tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections)
+            tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections, udpIO: UDPIO(rawValue: udpIO) ?? .thread)
         let server = Server(configuration: config, snapshots: snapshots, logger: logger)
         // Before binding: a signal sent as soon as the address is printed must be handled.
         Signals.install(server: server, loader: loader, publisher: publisher, logger: logger)

@@ -61,6 +61,16 @@ public enum KubeObject: Sendable, Equatable {
         }
     }
 
+    /// Decodes an object of a known kind from a decoder already positioned on it (a list
+    /// item), without a detour through bytes.
+    public static func decode(kind: ObjectKind, from decoder: Decoder) throws -> KubeObject {
+        switch kind {
+        case .serviceImport: return .serviceImport(try ServiceImport(from: decoder))
+        case .endpointSlice: return .endpointSlice(try EndpointSlice(from: decoder))
+        case .gateway: return .gateway(try Gateway(from: decoder))
+        }
+    }
+
     /// The kind named by an object's `apiVersion` and `kind`, when Sextant reads it.
     public static func kind(apiVersion: String, kind: String) -> ObjectKind? {
         guard let k = ObjectKind(rawValue: kind) else { return nil }
