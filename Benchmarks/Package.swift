@@ -19,6 +19,17 @@ let package = Package(
             path: "Sources/BenchWorkload"
         ),
         .executableTarget(name: "ProfileStore", dependencies: ["BenchWorkload"], path: "Sources/ProfileStore"),
+        // N queries of one kind, for callgrind (the QueryPath benchmark runs it).
+        .executableTarget(name: "QueryLoop", dependencies: ["BenchWorkload"], path: "Sources/QueryLoop"),
+        .executableTarget(
+            name: "QueryPath",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                "BenchWorkload",
+            ],
+            path: "Benchmarks/QueryPath",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // End to end: a watch event from the test API server until the changed answer is served.
         .executableTarget(
             name: "WatchLatency",

@@ -81,30 +81,50 @@ public final class AnswerTable: @unchecked Sendable {
     @inline(__always)
     public func lookup(name: UnsafeRawBufferPointer, length: Int, hash: UInt64, type: RRType) -> Lookup {
         let p = name.baseAddress!
-        if let n = base.node(name: p, length: length, hash: hash) {
-            return Self.convert(base, base.answer(node: n, type: type))
-        }
-        guard let zone = base.enclosingZone(name: name, length: length) else { return .refused }
-        // The last three labels before the apex: <svc>.<ns>.svc
-        let end = length - base.apexLength(zone: zone)
-        var last = -1, second = -1, third = -1, count = 0
+        // One walk over the labels finds the zone (the longest apex that ends the name on
+        // a label boundary) and the three labels before it: <svc>.<ns>.svc. The last
+        // eight label starts (all below 256) are kept in one word, newest in the low byte.
+        var ring: UInt64 = 0
+        var n = 0
         var i = 0
-        while i < end {
-            third = second
-            second = last
-            last = i
-            count += 1
-            i += 1 + Int(name[i])
+        while i &+ 1 < length {
+            ring = (ring &<< 8) | UInt64(truncatingIfNeeded: i)
+            n &+= 1
+            i &+= 1 &+ Int(name[i])
         }
-        if count > 0 && Self.isServiceLabel(name, at: last) {
-            if count >= 3 {
-                let suffixHash = third == 0 ? hash : NameHash.hash(UnsafeRawBufferPointer(rebasing: name[third..<length]))
-                if let found = services.find(p + third, length: length - third, hash: suffixHash), let table = found.table {
+        @inline(__always) func labelStart(fromEnd k: Int) -> Int { Int(truncatingIfNeeded: (ring &>> UInt64(k &* 8)) & 0xFF) }
+        var zone = -1
+        var zoneLabels = 0
+        var best = -1
+        let info = base.zoneInfo
+        for z in 0..<info.count {
+            let zl = Int(info[z].apexLabels)
+            let al = Int(info[z].apexLength)
+            guard zl <= n, al > best, zl <= Self.ringLabels - 3 else { continue }
+            let start = zl == 0 ? length &- 1 : labelStart(fromEnd: zl &- 1)
+            guard length &- start == al, memEqual(base.arena.baseAddress! + Int(info[z].apexOffset), p + start, al) else { continue }
+            zone = z
+            zoneLabels = zl
+            best = al
+        }
+        if zone < 0 {
+            // Only apexes deeper than the ring holds are left to try.
+            if let n = base.node(name: p, length: length, hash: hash) { return Self.convert(base, base.answer(node: n, type: type)) }
+            guard let z = base.enclosingZone(name: name, length: length) else { return .refused }
+            return negative(name: name, length: length, zone: z)
+        }
+        let before = n &- zoneLabels
+        if before > 0 && Self.isServiceLabel(name, at: labelStart(fromEnd: zoneLabels)) {
+            if before >= 3 {
+                let third = labelStart(fromEnd: zoneLabels &+ 2)
+                let suffixHash = third == 0 ? hash : NameHash.hash(p + third, count: length &- third)
+                if let found = services.find(p + third, length: length &- third, hash: suffixHash), let table = found.table {
                     // The service's own name: straight from the table's block.
                     if third == 0, let key = found.key, let blob = NameTable.keyAnswer(block: key - NameTable.keyOffset, type: type) {
                         return .answer(blob)
                     }
                     return table._withUnsafeGuaranteedRef { t -> Lookup in
+                        if third == 0 && t.keyNode >= 0 { return Self.convert(t, t.answer(node: t.keyNode, type: type)) }
                         if let n = t.node(name: p, length: length, hash: hash) { return Self.convert(t, t.answer(node: n, type: type)) }
                         if let parent = t.portNameParent(name: name, length: length), t.nodes[parent].acceptsPortNames {
                             return .noData(zone: zone)
@@ -112,10 +132,27 @@ public final class AnswerTable: @unchecked Sendable {
                         return .nxDomain(zone: zone)
                     }
                 }
-            } else if emptyNonTerminals.contains(p, length: length, hash: hash) {
-                return .noData(zone: zone)
             }
         }
+        // The zone files' names (a service's names, above, take precedence over a zone
+        // file's records for the same name).
+        if let n = base.node(name: p, length: length, hash: hash) {
+            return Self.convert(base, base.answer(node: n, type: type))
+        }
+        if before > 0 && before < 3 && Self.isServiceLabel(name, at: labelStart(fromEnd: zoneLabels))
+            && emptyNonTerminals.contains(p, length: length, hash: hash) {
+            return .noData(zone: zone)
+        }
+        return negative(name: name, length: length, zone: zone)
+    }
+
+    /// Label starts the lookup's ring word holds.
+    static let ringLabels = 8
+
+    /// A name the tables do not hold: NODATA under a compiled port name's parent (zone
+    /// files), else NXDOMAIN.
+    @inline(__always)
+    func negative(name: UnsafeRawBufferPointer, length: Int, zone: Int) -> Lookup {
         if let parent = base.portNameParent(name: name, length: length), base.nodes[parent].acceptsPortNames {
             return .noData(zone: zone)
         }

@@ -239,7 +239,8 @@ public struct AnswerTableBuilder: Sendable {
             b.append(bytes: rd)
             let soaRef = NameTable.AnswerRef(offset: UInt32(arena.count), length: UInt32(b.bytes.count))
             arena.append(contentsOf: b.bytes)
-            zoneInfo.append(.init(apexOffset: apexOffset, apexLength: UInt16(apex.wire.count), negativeSOA: soaRef))
+            zoneInfo.append(.init(apexOffset: apexOffset, apexLength: UInt16(apex.wire.count), apexLabels: UInt16(apex.labelCount),
+                                  negativeSOA: soaRef))
         }
 
         let keyNode = key.flatMap { k in find(k.wire[...], NameHash.hash(k.wire[...])).found }

@@ -1,3 +1,4 @@
+import Atomics
 import DNSWire
 
 /// An immutable group of names in lower-cased wire form, mapped to answers that are
@@ -74,6 +75,8 @@ public final class NameTable: @unchecked Sendable {
     struct ZoneInfo {
         var apexOffset: UInt32
         var apexLength: UInt16
+        /// Labels of the apex, root excluded.
+        var apexLabels: UInt16
         /// The SOA record after its owner name (type, class, TTL, RDLENGTH, RDATA), with the
         /// negative TTL min(SOA TTL, MINIMUM) (RFC 2308 §5), uncompressed.
         var negativeSOA: AnswerRef
@@ -132,8 +135,14 @@ public final class NameTable: @unchecked Sendable {
         block.storeBytes(of: UInt32(oNodes), toByteOffset: 8, as: UInt32.self)
         block.storeBytes(of: UInt32(oTypes), toByteOffset: 12, as: UInt32.self)
         block.storeBytes(of: UInt32(oArena), toByteOffset: 16, as: UInt32.self)
+        block.storeBytes(of: UInt32(oRotations), toByteOffset: 20, as: UInt32.self)
+        block.storeBytes(of: UInt32(oCycles), toByteOffset: 24, as: UInt32.self)
+        block.storeBytes(of: UInt32(oAlternatives), toByteOffset: 28, as: UInt32.self)
+        block.storeBytes(of: UnsafeRawPointer(counters.storage), toByteOffset: 32, as: UnsafeRawPointer.self)
+        block.storeBytes(of: counters.capacity, toByteOffset: 40, as: Int.self)
         k.withUnsafeBytes { if k.count > 0 { (block + Self.keyOffset).copyMemory(from: $0.baseAddress!, byteCount: k.count) } }
         key = (UnsafeRawPointer(block + Self.keyOffset), k.count, k.isEmpty ? 0 : NameHash.hash(k))
+        self.keyNode = keyNode ?? -1
         slots = copy(s, at: oSlots)
         nodes = copy(n, at: oNodes)
         types = copy(t, at: oTypes)
@@ -150,14 +159,18 @@ public final class NameTable: @unchecked Sendable {
     }
 
     /// The single allocation holding every buffer (all of trivial types). Its header:
-    /// key length (UInt32), the key name's node (Int32, -1 if none), then the offsets of
-    /// the nodes, the type entries and the arena (UInt32 each); the key at `keyOffset`.
+    /// key length (UInt32), the key name's node (Int32, -1 if none), the offsets of the
+    /// nodes, type entries, arena, rotations, cycles and alternatives (UInt32 each), the
+    /// rotation counters' storage and capacity; the key at `keyOffset`.
     let block: UnsafeMutableRawPointer
-    static let keyOffset = 24
+    static let keyOffset = 48
+    /// The key name's node, -1 when the key has no names of its own.
+    let keyNode: Int
 
-    /// The fixed answer of the table's key name for `type`, read from the block alone
-    /// (no access to this object): the common query, a service's own name, costs the
-    /// directory slot and one or two lines of the block. Nil sends the caller the long way.
+    /// The answer of the table's key name for `type` (fixed, or the rotation's current
+    /// alternative), read from the block alone (no access to this object): the common
+    /// query, a service's own name, costs the directory slot and a few lines of the
+    /// block. Nil (no such type: NODATA, ANY, CNAME fallback) sends the caller the long way.
     @inline(__always)
     static func keyAnswer(block: UnsafeRawPointer, type: RRType) -> UnsafeRawBufferPointer? {
         let keyNode = Int(block.load(fromByteOffset: 4, as: Int32.self))
@@ -170,9 +183,22 @@ public final class NameTable: @unchecked Sendable {
         while i < end {
             let e = types.load(fromByteOffset: i * MemoryLayout<TypeEntry>.stride, as: TypeEntry.self)
             if e.type == type.rawValue {
-                guard e.rotation == noRotation else { return nil }
                 let arena = block + Int(block.load(fromByteOffset: 16, as: UInt32.self))
-                return UnsafeRawBufferPointer(start: arena + Int(e.answer.offset), count: Int(e.answer.length))
+                var answer = e.answer
+                if e.rotation != noRotation {
+                    let rotations = block + Int(block.load(fromByteOffset: 20, as: UInt32.self))
+                    let r = rotations.load(fromByteOffset: Int(e.rotation) &* MemoryLayout<Rotation>.stride, as: Rotation.self)
+                    let storage = block.load(fromByteOffset: 32, as: UnsafeRawPointer.self)
+                        .assumingMemoryBound(to: UnsafeAtomic<Int>.Storage.self)
+                    let position = RotationCounters.position(UnsafeMutablePointer(mutating: storage), capacity: block.load(fromByteOffset: 40, as: Int.self),
+                                                             Int(r.counter), advance: r.advance)
+                    let step = Int(UInt(bitPattern: position) % UInt(r.cycleLength))
+                    let cycles = block + Int(block.load(fromByteOffset: 24, as: UInt32.self))
+                    let alt = Int(cycles.load(fromByteOffset: (Int(r.cycleOffset) &+ step) &* 2, as: UInt16.self))
+                    let alternatives = block + Int(block.load(fromByteOffset: 28, as: UInt32.self))
+                    answer = alternatives.load(fromByteOffset: (Int(r.alternativesOffset) &+ alt) &* MemoryLayout<AnswerRef>.stride, as: AnswerRef.self)
+                }
+                return UnsafeRawBufferPointer(start: arena + Int(answer.offset), count: Int(answer.length))
             }
             i += 1
         }
@@ -242,7 +268,7 @@ public final class NameTable: @unchecked Sendable {
         let restStart = second + 1 + l2
         guard name[1] == UInt8(ascii: "_") || Self.isProtocolLabel(name, at: second) else { return nil }
         let rest = UnsafeRawBufferPointer(rebasing: name[restStart..<length])
-        return node(name: rest.baseAddress!, length: rest.count, hash: NameHash.hash(rest))
+        return node(name: rest.baseAddress!, length: rest.count, hash: NameHash.hash(rest.baseAddress!, count: rest.count))
     }
 
     static func isProtocolLabel(_ name: UnsafeRawBufferPointer, at i: Int) -> Bool {
@@ -306,18 +332,24 @@ public final class NameTable: @unchecked Sendable {
     }
 }
 
+/// Byte equality, eight bytes at a time; the last word overlaps the previous one
+/// instead of a byte loop (names are 10 to 60 bytes).
 @inline(__always)
 func memEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-    var i = 0
-    while i + 8 <= n {
-        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-            return false
+    if n >= 8 {
+        var i = 0
+        while i &+ 8 < n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                return false
+            }
+            i &+= 8
         }
-        i += 8
+        return a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
     }
+    var i = 0
     while i < n {
         if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-        i += 1
+        i &+= 1
     }
     return true
 }

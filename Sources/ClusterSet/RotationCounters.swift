@@ -9,7 +9,7 @@ import Atomics
 public final class RotationCounters: @unchecked Sendable {
     // @unchecked: the storage is fixed at init and every access to it is atomic.
     public let capacity: Int
-    private let storage: UnsafeMutablePointer<UnsafeAtomic<Int>.Storage>
+    let storage: UnsafeMutablePointer<UnsafeAtomic<Int>.Storage>
 
     public init(capacity: Int, copying old: RotationCounters? = nil) {
         self.capacity = max(capacity, 1)
@@ -33,6 +33,15 @@ public final class RotationCounters: @unchecked Sendable {
     public func next(_ i: Int) -> Int {
         guard i < capacity else { return 0 }
         return atomic(i).loadThenWrappingIncrement(ordering: .relaxed)
+    }
+
+    /// `next` or `value` on storage reached without the object (an answer read from a
+    /// table's block).
+    @inline(__always)
+    static func position(_ storage: UnsafeMutablePointer<UnsafeAtomic<Int>.Storage>, capacity: Int, _ i: Int, advance: Bool) -> Int {
+        guard i < capacity else { return 0 }
+        let a = UnsafeAtomic<Int>(at: storage + i)
+        return advance ? a.loadThenWrappingIncrement(ordering: .relaxed) : a.load(ordering: .relaxed)
     }
 
     @inline(__always)

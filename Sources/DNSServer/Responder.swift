@@ -14,7 +14,8 @@ public enum Transport: Sendable {
 /// same function serves the UDP batch loop, TCP connections and in-process tests.
 public enum Responder {
     /// Scratch space a caller provides for the lower-cased question name.
-    public static let scratchSize = Wire.Name.maxLength + 1
+    /// (The parser lower-cases eight bytes at a time and may write up to 7 past the name.)
+    public static let scratchSize = Wire.Name.maxLength + 8
 
     /// Writes the reply to `query` into `out` and returns its length; 0 means no reply
     /// (fewer than 12 bytes, or a message with QR set: never answer a response).
@@ -104,15 +105,15 @@ public enum Responder {
         return f
     }
 
+    /// The 12 header bytes in two stores: ID copied, then flags and the four counts,
+    /// big-endian.
     @inline(__always)
     static func writeHeader(query: UnsafeRawBufferPointer, flags: UInt16, qd: UInt16, an: UInt16, ns: UInt16, ar: UInt16, out: UnsafeMutableRawBufferPointer) {
-        out[Wire.Header.id] = query[Wire.Header.id]
-        out[Wire.Header.id + 1] = query[Wire.Header.id + 1]
-        out.put16(flags, at: Wire.Header.flags)
-        out.put16(qd, at: Wire.Header.qdcount)
-        out.put16(an, at: Wire.Header.ancount)
-        out.put16(ns, at: Wire.Header.nscount)
-        out.put16(ar, at: Wire.Header.arcount)
+        let id = query.baseAddress!.loadUnaligned(as: UInt16.self)
+        let first = UInt32(truncatingIfNeeded: id) | UInt32(flags.bigEndian) &<< 16
+        let rest = UInt64(qd.bigEndian) | UInt64(an.bigEndian) &<< 16 | UInt64(ns.bigEndian) &<< 32 | UInt64(ar.bigEndian) &<< 48
+        out.baseAddress!.storeBytes(of: first, toByteOffset: Wire.Header.id, as: UInt32.self)
+        out.baseAddress!.storeBytes(of: rest, toByteOffset: Wire.Header.qdcount, as: UInt64.self)
     }
 
     /// A header-only reply, for queries whose question cannot be read.
@@ -135,13 +136,16 @@ public enum Responder {
     /// extended RCODE bits, and the DO bit copied from the query (RFC 3225 §3).
     @inline(__always)
     static func writeOPT(edns: EDNSQuery, rcode: RCode, at o: Int, out: UnsafeMutableRawBufferPointer) -> Int {
-        out[o] = 0
-        out.put16(RRType.opt.rawValue, at: o + 1)
-        out.put16(Wire.EDNS.advertisedUDPSize, at: o + 3)
-        out[o + 5] = rcode.extendedBits
-        out[o + 6] = 0
-        out.put16(edns.flags & Wire.EDNS.doBit, at: o + 7)
-        out.put16(0, at: o + 9)
+        // Root owner, TYPE OPT, CLASS = our buffer size, TTL = extended RCODE, version 0,
+        // DO copied; RDLENGTH 0. Big-endian fields in one 8-byte and one 3-byte write.
+        let p = out.baseAddress! + o
+        let head = UInt64(RRType.opt.rawValue.bigEndian) &<< 8
+            | UInt64(Wire.EDNS.advertisedUDPSize.bigEndian) &<< 24
+            | UInt64(rcode.extendedBits) &<< 40
+        p.storeBytes(of: head, as: UInt64.self)  // bytes 0-7: 0, OPT, size, ext-rcode, version 0, (overwritten)
+        let tail = (edns.flags & Wire.EDNS.doBit).bigEndian
+        p.storeBytes(of: tail, toByteOffset: 7, as: UInt16.self)
+        p.storeBytes(of: UInt16(0), toByteOffset: 9, as: UInt16.self)
         return o + Wire.EDNS.emptyOPTSize
     }
 

@@ -3,23 +3,23 @@
 /// A struct rather than an enum so that every 16-bit value, known or not, round-trips.
 public struct RRType: RawRepresentable, Hashable, Sendable, Comparable {
     public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(_ rawValue: UInt16) { self.rawValue = rawValue }
 
-    public static let a = RRType(1)
-    public static let ns = RRType(2)
-    public static let cname = RRType(5)
-    public static let soa = RRType(6)
-    public static let ptr = RRType(12)
-    public static let hinfo = RRType(13)
-    public static let mx = RRType(15)
-    public static let txt = RRType(16)
-    public static let aaaa = RRType(28)
-    public static let srv = RRType(33)
-    public static let opt = RRType(41)
-    public static let ixfr = RRType(251)
-    public static let axfr = RRType(252)
-    public static let any = RRType(255)
+    @inlinable public static var a: RRType { RRType(1) }
+    @inlinable public static var ns: RRType { RRType(2) }
+    @inlinable public static var cname: RRType { RRType(5) }
+    @inlinable public static var soa: RRType { RRType(6) }
+    @inlinable public static var ptr: RRType { RRType(12) }
+    @inlinable public static var hinfo: RRType { RRType(13) }
+    @inlinable public static var mx: RRType { RRType(15) }
+    @inlinable public static var txt: RRType { RRType(16) }
+    @inlinable public static var aaaa: RRType { RRType(28) }
+    @inlinable public static var srv: RRType { RRType(33) }
+    @inlinable public static var opt: RRType { RRType(41) }
+    @inlinable public static var ixfr: RRType { RRType(251) }
+    @inlinable public static var axfr: RRType { RRType(252) }
+    @inlinable public static var any: RRType { RRType(255) }
 
     private static let mnemonics: [(String, RRType)] = [
         ("A", .a), ("NS", .ns), ("CNAME", .cname), ("SOA", .soa), ("PTR", .ptr),
@@ -49,29 +49,29 @@ public struct RRType: RawRepresentable, Hashable, Sendable, Comparable {
 /// CLASS values. Sextant serves IN only; CH and others are answered REFUSED.
 public struct RRClass: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let `in` = RRClass(rawValue: 1)
-    public static let ch = RRClass(rawValue: 3)
-    public static let any = RRClass(rawValue: 255)
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public static var `in`: RRClass { RRClass(rawValue: 1) }
+    @inlinable public static var ch: RRClass { RRClass(rawValue: 3) }
+    @inlinable public static var any: RRClass { RRClass(rawValue: 255) }
 }
 
 /// The response codes Sextant sends. `badVers` is an extended RCODE (RFC 6891 §9):
 /// its high 8 bits travel in the OPT record, its low 4 bits in the header.
 public struct RCode: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let noError = RCode(rawValue: 0)
-    public static let formErr = RCode(rawValue: 1)
-    public static let servFail = RCode(rawValue: 2)
-    public static let nxDomain = RCode(rawValue: 3)
-    public static let notImp = RCode(rawValue: 4)
-    public static let refused = RCode(rawValue: 5)
-    public static let badVers = RCode(rawValue: 16)
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public static var noError: RCode { RCode(rawValue: 0) }
+    @inlinable public static var formErr: RCode { RCode(rawValue: 1) }
+    @inlinable public static var servFail: RCode { RCode(rawValue: 2) }
+    @inlinable public static var nxDomain: RCode { RCode(rawValue: 3) }
+    @inlinable public static var notImp: RCode { RCode(rawValue: 4) }
+    @inlinable public static var refused: RCode { RCode(rawValue: 5) }
+    @inlinable public static var badVers: RCode { RCode(rawValue: 16) }
 
     /// Low 4 bits, for the header.
-    public var headerBits: UInt16 { rawValue & 0x000F }
+    @inlinable public var headerBits: UInt16 { rawValue & 0x000F }
     /// High 8 bits, for the OPT record's extended RCODE field.
-    public var extendedBits: UInt8 { UInt8(truncatingIfNeeded: rawValue >> 4) }
+    @inlinable public var extendedBits: UInt8 { UInt8(truncatingIfNeeded: rawValue >> 4) }
 
     public var mnemonic: String {
         switch self {
@@ -90,8 +90,8 @@ public struct RCode: RawRepresentable, Hashable, Sendable {
 /// Message opcodes (RFC 1035 §4.1.1). Only QUERY is served; the rest get NOTIMP.
 public struct Opcode: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let query = Opcode(rawValue: 0)
-    public static let notify = Opcode(rawValue: 4)
-    public static let update = Opcode(rawValue: 5)
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    @inlinable public static var query: Opcode { Opcode(rawValue: 0) }
+    @inlinable public static var notify: Opcode { Opcode(rawValue: 4) }
+    @inlinable public static var update: Opcode { Opcode(rawValue: 5) }
 }

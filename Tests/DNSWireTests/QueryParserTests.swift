@@ -184,3 +184,53 @@ func parse(_ bytes: [UInt8]) throws(WireError) -> (Question, EDNSQuery?, [UInt8]
         }
     }
 }
+
+@Suite struct LowercaseTests {
+    /// The eight-bytes-at-a-time lower-casing agrees with the byte rule for every byte
+    /// value in every position.
+    @Test func wordRuleMatchesByteRule() {
+        for b in 0...255 {
+            for position in 0..<8 {
+                let w = UInt64(b) << (8 * UInt64(position)) | 0x4100_0000_0000_0000 >> (position == 7 ? 8 : 0)
+                let lowered = QueryParser.lowerWord(w)
+                for k in 0..<8 {
+                    let byte = UInt8(truncatingIfNeeded: w >> (8 * UInt64(k)))
+                    #expect(UInt8(truncatingIfNeeded: lowered >> (8 * UInt64(k))) == DNSName.lower(byte), "byte \(b) at \(position)")
+                }
+            }
+        }
+    }
+
+    @Test func hashIgnoresBytesPastTheName() throws {
+        let name = try DNSName("Svc-1.NS-2.svc.ClusterSet.Local")
+        let q = MessageBuilder.query(id: 1, name: name, type: .a)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 263, alignment: 8)
+        defer { scratch.deallocate() }
+        scratch.initializeMemory(as: UInt8.self, repeating: 0xEE)
+        let question = try q.withUnsafeBytes { try QueryParser.question(in: $0, lowercasedInto: scratch) }
+        #expect(Array(scratch[0..<question.nameLength]) == name.wire)
+        #expect(question.hash == NameHash.hash(name.wire))
+    }
+}
+
+@Suite struct NameLengthTests {
+    /// A name of exactly 255 bytes is read; 256 (with the root byte) is nameTooLong at
+    /// the root label, whatever follows.
+    @Test func limitIsCheckedWithTheRootByte() throws {
+        func query(labels: [Int]) -> [UInt8] {
+            var q: [UInt8] = [0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+            for n in labels { q += [UInt8(n)] + Array(repeating: UInt8(ascii: "a"), count: n) }
+            return q + [0, 0, 1, 0, 1]
+        }
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 263, alignment: 8)
+        defer { scratch.deallocate() }
+        // 4 labels: 1+63, 1+63, 1+63, 1+61 = 254, + root = 255.
+        let ok = query(labels: [63, 63, 63, 61])
+        let q = try ok.withUnsafeBytes { try QueryParser.question(in: $0, lowercasedInto: scratch) }
+        #expect(q.nameLength == 255)
+        let long = query(labels: [63, 63, 63, 62])
+        #expect(throws: WireError.nameTooLong(offset: 12 + 64 * 3 + 63)) {
+            _ = try long.withUnsafeBytes { try QueryParser.question(in: $0, lowercasedInto: scratch) }
+        }
+    }
+}

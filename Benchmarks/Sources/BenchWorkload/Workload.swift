@@ -23,16 +23,18 @@ public enum Workload {
             endpoints: [.init(addresses: [ip], ready: true)], ports: [ServicePort(name: "http", proto: "TCP", port: 80)]))
     }
 
-    public static let objects: [KubeObject] = (0..<services).flatMap { s in
+    public static let objects: [KubeObject] = objects(services)
+
+    public static func objects(_ services: Int) -> [KubeObject] { (0..<services).flatMap { s in
         [KubeObject.serviceImport(ServiceImport(metadata: ObjectMeta(name: "svc\(s)", namespace: "bench"), type: .clusterSetIP,
                                                 ports: [ServicePort(name: "http", proto: "TCP", port: 80)]))]
             + (0..<clusters.count).map { slice(s, $0, lastOctet: s) }
-    }
+    } }
 
     /// A store holding every object, nothing compiled yet.
-    public static func loadedStore() -> ClusterSetStore {
+    public static func loadedStore(services count: Int = services) -> ClusterSetStore {
         let store = ClusterSetStore(configuration: StoreConfiguration(localClusterID: "c0", zones: [zone]))
-        for o in objects { store.apply(.upsert(o)) }
+        for o in count == services ? objects : objects(count) { store.apply(.upsert(o)) }
         return store
     }
 
