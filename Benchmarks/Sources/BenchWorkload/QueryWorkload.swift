@@ -22,6 +22,17 @@ public enum QueryWorkload {
             }
         }
 
+        /// For benchmark and file names.
+        public var identifier: String {
+            switch self {
+            case .aHit: return "AHit"
+            case .srvWithGlue: return "SRVWithGlue"
+            case .headless: return "Headless"
+            case .noData: return "NODATA"
+            case .nxDomain: return "NXDOMAIN"
+            }
+        }
+
         /// The response code the answer must carry (a check that the workload answers).
         public var rcode: RCode { self == .nxDomain ? .nxDomain : .noError }
     }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds a release `sextant` and measures it with the shared load kit (../shared/bench)
+# beside the packet-rate ceiling (C echo), Knot DNS, NSD and the Go stand-in for
+# CoreDNS+Lighthouse, in interleaved rounds on pinned cores; then memory at 1k/10k/100k
+# services. The figures of docs/PERFORMANCE.md come from this script.
+#
+#   scripts/bench.sh                 # peers (UDP dnsperf + mmsgperf, TCP dnsperf) and memory
+#   ROUNDS=5 DUR=15 scripts/bench.sh peers
+#   NS="10000 100000" scripts/bench.sh memory
+#
+# Needs (as root): apt-get install dnsperf knot nsd bind9-dnsutils golang-go golang-github-miekg-dns-dev
+# Results are written under ../shared/bench/results/ (one folder per run).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+KIT="${KIT:-$ROOT/../shared/bench}"
+[ -d "$KIT" ] || { echo "bench.sh: the load kit is not at $KIT (set KIT=...)" >&2; exit 2; }
+what="${1:-all}"
+
+(cd "$ROOT" && swift build -c release --product sextant)
+BIN="$ROOT/.build/release/sextant"
+# Sextant reads the kit's data folder (a zone file plus the services as ServiceImport and
+# EndpointSlice manifests) through its real data path, one UDP worker on the pinned core.
+export CUSTOM_CMD="$BIN serve --zones {DATADIR}/zones --listen 127.0.0.1:{PORT} --workers 1 ${SEXTANT_FLAGS:-}"
+
+"$KIT/build.sh" >/dev/null
+if [ "$what" = all ] || [ "$what" = peers ]; then
+    SERVERS="${SERVERS:-echo knot nsd lhstub custom}" TCP_SERVERS="${TCP_SERVERS-knot lhstub custom}" \
+        ROUNDS="${ROUNDS:-5}" "$KIT/run_peers.sh"
+fi
+if [ "$what" = all ] || [ "$what" = memory ]; then
+    MEM_SERVERS="${MEM_SERVERS:-knot lhstub nsd custom}" "$KIT/run_memscale.sh"
+fi
