@@ -73,6 +73,7 @@ final class UDPWorker: @unchecked Sendable {
             rxMsgs[i] = cns_mmsghdr()
             txMsgs[i] = cns_mmsghdr()
         }
+        prepareReceive(n)
     }
 
     deinit {
@@ -115,10 +116,10 @@ final class UDPWorker: @unchecked Sendable {
     private func loop() {
         while !stopped.load(ordering: .relaxed) {
             let table = reader.get()
-            prepareReceive()
             let got = cns_recvmmsg(fd, rxMsgs.baseAddress!, UInt32(Self.batch), Int32(MSG_WAITFORONE))
             if got <= 0 { continue }  // timeout (EAGAIN) or EINTR: check the stop flag
             answer(Int(got), table: table)
+            prepareReceive(Int(got))
         }
         _ = close(fd)
     }
@@ -129,17 +130,19 @@ final class UDPWorker: @unchecked Sendable {
         let table = reader.get()
         let n = Self.batch
         while true {
-            prepareReceive()
             let got = retryingEINTR { cns_recvmmsg(fd, rxMsgs.baseAddress!, UInt32(n), Int32(MSG_DONTWAIT)) }
             if got <= 0 { return }
             answer(Int(got), table: table)
+            prepareReceive(Int(got))
             if Int(got) < n { return }
         }
     }
 
+    /// Resets the receive headers the kernel wrote to (the first `used`): a batch that
+    /// brought one datagram costs one header, not the whole batch's.
     @inline(__always)
-    private func prepareReceive() {
-        for i in 0..<Self.batch {
+    private func prepareReceive(_ used: Int) {
+        for i in 0..<used {
                 rxMsgs[i].msg_hdr = msghdr(
                     msg_name: UnsafeMutableRawPointer(names.baseAddress! + i),
                     msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),

@@ -26,6 +26,28 @@ import Testing
         }
     }
 
+    /// The dedicated-thread UDP variant answers like the Dispatch one, in batches from
+    /// several clients, and stops on SIGTERM.
+    @Test func dedicatedThreadUDPWorkers() throws {
+        let s = try SextantProcess(["--zones", repositoryZones, "--udp-io", "thread", "--workers", "2"])
+        for _ in 0..<3 {
+            let soa = DigResult(text: try dig(s, ["clusterset.local", "SOA"]))
+            #expect(soa.status == "NOERROR")
+            #expect(soa.section("ANSWER").first?[3] == "SOA")
+        }
+        let q = MessageBuilder.query(id: 77, name: try DNSName("nginx.nginx-test.svc.clusterset.local"), type: .a)
+        let fd = RawClient.udpSocket()
+        defer { close(fd) }
+        for _ in 0..<50 { RawClient.send(fd, q, port: s.port) }
+        var answered = 0
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while RawClient.readable(fd, timeout: 2), recv(fd, &buf, buf.count, 0) > 12 { answered += 1 }
+        #expect(answered == 50)
+        s.signal(SIGTERM)
+        s.process.waitUntilExit()
+        #expect(s.process.terminationStatus == 0)
+    }
+
     @Test func ipv6AndIPv4Together() throws {
         let s = try SextantProcess(["--zones", repositoryZones, "--listen", "127.0.0.1:0", "--listen", "[::1]:0"], listens: 2)
         #expect(s.addresses.count == 2)
