@@ -64,15 +64,7 @@ func storeConfiguration(_ flags: [String]) -> StoreConfiguration {
         try JSONSerialization.data(withJSONObject: list).write(to: URL(fileURLWithPath: dir + "/objects.json"))
         for mcs in [false, true] {
             let server = try SextantProcess(["--zones", dir] + s.flags + (mcs ? vectors.mcs_flags : []))
-            var checker = VectorChecker(scenario: s, mcs: mcs) { query in
-                guard let reply = RawClient.udp(query, port: server.port) else { return nil }
-                guard reply.count > 2, reply[2] & 0x02 != 0 else { return reply }
-                // Truncated: ask again over TCP.
-                guard let fd = try? RawClient.tcpConnect(port: server.port) else { return nil }
-                defer { close(fd) }
-                RawClient.write(fd, RawClient.framed(query))
-                return RawClient.readFrame(fd)
-            }
+            var checker = VectorChecker(scenario: s, mcs: mcs) { askBinary($0, port: server.port) }
             let failures = checker.run()
             #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
             server.stop()
@@ -93,17 +85,21 @@ func storeConfiguration(_ flags: [String]) -> StoreConfiguration {
             // Until every resource is listed the server says SERVFAIL (Not Ready).
             let ready = eventually { (try? dig(server, ["SOA", "clusterset.local", "+norec"])).map { DigResult(text: $0).status == "NOERROR" } ?? false }
             #expect(ready, "sextant never became ready")
-            var checker = VectorChecker(scenario: s, mcs: mcs) { query in
-                guard let reply = RawClient.udp(query, port: server.port) else { return nil }
-                guard reply.count > 2, reply[2] & 0x02 != 0 else { return reply }
-                guard let fd = try? RawClient.tcpConnect(port: server.port) else { return nil }
-                defer { close(fd) }
-                RawClient.write(fd, RawClient.framed(query))
-                return RawClient.readFrame(fd)
-            }
+            var checker = VectorChecker(scenario: s, mcs: mcs) { askBinary($0, port: server.port) }
             let failures = checker.run()
             #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
             server.stop()
         }
     }
+}
+
+/// One query to the binary as vectors.md says: UDP with EDNS, and over TCP again when
+/// the answer came back truncated.
+func askBinary(_ query: [UInt8], port: UInt16) -> [UInt8]? {
+    guard let reply = RawClient.udp(query, port: port) else { return nil }
+    guard reply.count > 2, reply[2] & 0x02 != 0 else { return reply }
+    guard let fd = try? RawClient.tcpConnect(port: port) else { return nil }
+    defer { close(fd) }
+    RawClient.write(fd, RawClient.framed(query))
+    return RawClient.readFrame(fd)
 }
