@@ -54,6 +54,24 @@ import Testing
         #expect(server.isRunning)
     }
 
+    /// Manifests in the zones folder and the API's objects answer side by side; a SIGHUP
+    /// reload of the folder replaces the manifests' objects only.
+    @Test func manifestsAndAPIObjectsSideBySide() throws {
+        let api = try KubeTestServer(objects: Objects.service("from-api", ip: "10.22.0.1"))
+        let manifest: [String: Any] = ["apiVersion": "v1", "kind": "List", "items": Objects.service("from-file", ip: "10.22.0.2")]
+        let zones = try zonesFolder([:])
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: zones + "/objects.json"))
+        let server = try SextantProcess(["--kubeconfig", try api.kubeconfig(), "--zones", zones])
+        #expect(eventually { answer(server, "from-api.default.svc.clusterset.local") == ["10.22.0.1"] })
+        #expect(answer(server, "from-file.default.svc.clusterset.local") == ["10.22.0.2"])
+
+        let changed: [String: Any] = ["apiVersion": "v1", "kind": "List", "items": Objects.service("from-file", ip: "10.22.0.3")]
+        try JSONSerialization.data(withJSONObject: changed).write(to: URL(fileURLWithPath: zones + "/objects.json"))
+        server.signal(SIGHUP)
+        #expect(eventually { answer(server, "from-file.default.svc.clusterset.local") == ["10.22.0.3"] })
+        #expect(answer(server, "from-api.default.svc.clusterset.local") == ["10.22.0.1"], "a reload must keep the API's objects")
+    }
+
     @Test func unusableKubeConfigurationIsExitStatus2() throws {
         let bad = try SextantProcess.runToExit(["serve", "--kubeconfig", "/nonexistent/config", "--listen", "127.0.0.1:0"])
         #expect(bad.status == 2)
