@@ -115,7 +115,8 @@ public struct AnswerTableBuilder: Sendable {
         let expected = all.reduce(0) { $0 + $1.0.names.count }
         var capacity = 16
         // Room for the names and their empty non-terminals at half load; grows if short.
-        while capacity < expected * 2 + 2 { capacity <<= 1 }
+        // (Load at most 5/8: a service's 20 names fit 32 slots.)
+        while capacity * 5 < (expected + 2) * 8 { capacity <<= 1 }
         let empty = NameTable.Slot(hash: 0, nameOffset: 0, nameLength: 0, node: 0)
         var slots = [NameTable.Slot](repeating: empty, count: capacity)
 
@@ -155,7 +156,7 @@ public struct AnswerTableBuilder: Sendable {
             nodes.append(.init(zone: UInt16(zone), firstType: 0, typeCount: 0, any: .none, fallback: .none, acceptsPortNames: false))
             nameOffsets.append(offset)
             slots[slot] = .init(hash: hash, nameOffset: offset, nameLength: UInt16(wire.count), node: UInt32(nodes.count - 1))
-            if nodes.count * 2 > capacity { grow() }
+            if nodes.count * 8 > capacity * 5 { grow() }
             return nodes.count - 1
         }
 
@@ -191,15 +192,17 @@ public struct AnswerTableBuilder: Sendable {
             }
         }
         // Empty non-terminals: every ancestor of an owner, down to its zone apex, exists.
-        // Walking up stops at the first ancestor already present: its own are too.
+        // Walking up stops at the first ancestor already present: its own are too. A
+        // service's table stops at the service's name: lookups reach it only through
+        // that name, and the answer table knows the names above it.
         let owners = nodes.count
         for n in 0..<owners {
             let zone = Int(nodes[n].zone)
-            let apexLength = apexes[zone].wire.count
+            let stop = key?.wire.count ?? apexes[zone].wire.count
             let offset = Int(nameOffsets[n])
             let length = nameLength(arena, offset)
             var i = 0
-            while length - i > apexLength {
+            while length - i > stop {
                 i += 1 + Int(arena[offset + i])
                 let range = (offset + i)..<(offset + length)
                 if find(arena[range], NameHash.hash(arena[range])).found != nil { break }
