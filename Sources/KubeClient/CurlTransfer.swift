@@ -152,8 +152,6 @@ final class CurlTransfer {
         return nil
     }
 
-    func cancelNow() { stopRequested = true }
-
     fileprivate func received(_ bytes: UnsafeRawBufferPointer) -> Bool {
         lastByte = Date()
         if status == 0 {

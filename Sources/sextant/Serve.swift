@@ -167,9 +167,11 @@ struct Serve: ParsableCommand {
         } catch {
             throw StartupError(description: "\(error)", status: 1)
         }
-        if let sync {
+        if let sync, let kube {
             do { try sync.start() } catch { throw StartupError(description: error.description, status: 2) }
-            logger.info("watching the API server", metadata: ["server": "\(sync.resources.count) resources"])
+            logger.info("watching the API server", metadata: [
+                "server": "\(kube.server)", "resources": "\(sync.resources.values.map(\.description).sorted().joined(separator: ", "))",
+            ])
         }
         let zoneList = table.zones.map(\.description).joined(separator: " ")
         for address in bound {
