@@ -94,7 +94,8 @@ public final class AnswerTable: @unchecked Sendable {
         }
         @inline(__always) func labelStart(fromEnd k: Int) -> Int { Int(truncatingIfNeeded: (ring &>> UInt64(k &* 8)) & 0xFF) }
         var zone = -1
-        var zoneLabels = 0
+        // How many of the ring's newest labels are the apex's.
+        var apexLabels = 0
         var best = -1
         let info = base.zoneInfo
         for z in 0..<info.count {
@@ -104,33 +105,44 @@ public final class AnswerTable: @unchecked Sendable {
             let start = zl == 0 ? length &- 1 : labelStart(fromEnd: zl &- 1)
             guard length &- start == al, memEqual(base.arena.baseAddress! + Int(info[z].apexOffset), p + start, al) else { continue }
             zone = z
-            zoneLabels = zl
+            apexLabels = zl
             best = al
         }
         if zone < 0 {
-            // Only apexes deeper than the ring holds are left to try.
-            if let n = base.node(name: p, length: length, hash: hash) { return Self.convert(base, base.answer(node: n, type: type)) }
+            // An apex deeper than the ring holds: find it the long way, then walk again up
+            // to it, so the ring holds the labels before the apex.
             guard let z = base.enclosingZone(name: name, length: length) else { return .refused }
-            return negative(name: name, length: length, zone: z)
+            zone = z
+            apexLabels = 0
+            let apexStart = length &- base.apexLength(zone: z)
+            ring = 0
+            n = 0
+            i = 0
+            while i < apexStart {
+                ring = (ring &<< 8) | UInt64(truncatingIfNeeded: i)
+                n &+= 1
+                i &+= 1 &+ Int(name[i])
+            }
         }
-        let before = n &- zoneLabels
-        if before > 0 && Self.isServiceLabel(name, at: labelStart(fromEnd: zoneLabels)) {
-            if before >= 3 {
-                let third = labelStart(fromEnd: zoneLabels &+ 2)
-                let suffixHash = third == 0 ? hash : NameHash.hash(p + third, count: length &- third)
-                if let found = services.find(p + third, length: length &- third, hash: suffixHash), let table = found.table {
-                    // The service's own name: straight from the table's block.
-                    if third == 0, let key = found.key, let blob = NameTable.keyAnswer(block: key - NameTable.keyOffset, type: type) {
-                        return .answer(blob)
+        let before = n &- apexLabels
+        // <x>.svc.<zone>: a service's names (three labels or more) or the empty
+        // non-terminals above them.
+        let underServices = before > 0 && Self.isServiceLabel(name, at: labelStart(fromEnd: apexLabels))
+        if underServices && before >= 3 {
+            let third = labelStart(fromEnd: apexLabels &+ 2)
+            let suffixHash = third == 0 ? hash : NameHash.hash(p + third, count: length &- third)
+            if let found = services.find(p + third, length: length &- third, hash: suffixHash), let table = found.table {
+                // The service's own name: straight from the table's block.
+                if third == 0, let key = found.key, let blob = NameTable.keyAnswer(block: key - NameTable.keyOffset, type: type) {
+                    return .answer(blob)
+                }
+                return table._withUnsafeGuaranteedRef { t -> Lookup in
+                    if third == 0 && t.keyNode >= 0 { return Self.convert(t, t.answer(node: t.keyNode, type: type)) }
+                    if let n = t.node(name: p, length: length, hash: hash) { return Self.convert(t, t.answer(node: n, type: type)) }
+                    if let parent = t.portNameParent(name: name, length: length), t.nodes[parent].acceptsPortNames {
+                        return .noData(zone: zone)
                     }
-                    return table._withUnsafeGuaranteedRef { t -> Lookup in
-                        if third == 0 && t.keyNode >= 0 { return Self.convert(t, t.answer(node: t.keyNode, type: type)) }
-                        if let n = t.node(name: p, length: length, hash: hash) { return Self.convert(t, t.answer(node: n, type: type)) }
-                        if let parent = t.portNameParent(name: name, length: length), t.nodes[parent].acceptsPortNames {
-                            return .noData(zone: zone)
-                        }
-                        return .nxDomain(zone: zone)
-                    }
+                    return .nxDomain(zone: zone)
                 }
             }
         }
@@ -139,25 +151,17 @@ public final class AnswerTable: @unchecked Sendable {
         if let n = base.node(name: p, length: length, hash: hash) {
             return Self.convert(base, base.answer(node: n, type: type))
         }
-        if before > 0 && before < 3 && Self.isServiceLabel(name, at: labelStart(fromEnd: zoneLabels))
-            && emptyNonTerminals.contains(p, length: length, hash: hash) {
+        if underServices && before < 3 && emptyNonTerminals.contains(p, length: length, hash: hash) {
             return .noData(zone: zone)
         }
-        return negative(name: name, length: length, zone: zone)
-    }
-
-    /// Label starts the lookup's ring word holds.
-    static let ringLabels = 8
-
-    /// A name the tables do not hold: NODATA under a compiled port name's parent (zone
-    /// files), else NXDOMAIN.
-    @inline(__always)
-    func negative(name: UnsafeRawBufferPointer, length: Int, zone: Int) -> Lookup {
         if let parent = base.portNameParent(name: name, length: length), base.nodes[parent].acceptsPortNames {
             return .noData(zone: zone)
         }
         return .nxDomain(zone: zone)
     }
+
+    /// Label starts the lookup's ring word holds.
+    static let ringLabels = 8
 
     @inline(__always)
     static func convert(_ t: NameTable, _ l: NameTable.Lookup) -> Lookup {

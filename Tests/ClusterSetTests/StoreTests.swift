@@ -194,6 +194,22 @@ import Testing
         #expect(data(try ask(table(s), "db.shop.svc.clusterset.local", .a)) == ["10.1.0.1", "10.2.0.1"])
     }
 
+    /// A zone deeper than the lookup's label ring (six labels) still serves its
+    /// services, their namespace's empty non-terminal and NXDOMAIN below them.
+    @Test func deepZonesServeServices() throws {
+        let deep = try DNSName("a.b.c.d.e.clusterset")
+        let s = ClusterSetStore(configuration: StoreConfiguration(localClusterID: "c0", zones: [deep]))
+        s.apply(.upsert(serviceImport("web", "shop", ips: ["10.9.8.7"])))
+        s.apply(.upsert(clusterSlice("web", "shop", cluster: "c1", address: "10.1.1.1")))
+        let t = s.makeTable(zones: [.builtIn(apex: deep)])
+        #expect(data(try ask(t, "web.shop.svc.a.b.c.d.e.clusterset", .a)) == ["10.9.8.7"])
+        #expect(data(try ask(t, "c1.web.shop.svc.a.b.c.d.e.clusterset", .a)) == ["10.1.1.1"])
+        let ent = try ask(t, "shop.svc.a.b.c.d.e.clusterset", .a)
+        #expect(ent.rcode == .noError && ent.answers.isEmpty)
+        #expect(try ask(t, "nope.shop.svc.a.b.c.d.e.clusterset", .a).rcode == .nxDomain)
+        #expect(try ask(t, "a.b.c.d.e.clusterset", .soa).answers.count == 1)
+    }
+
     @Test func brokerLayout() throws {
         let json = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("broker-layout.json"))
