@@ -4,9 +4,9 @@ import Foundation
 /// One libcurl easy handle, used by one thread at a time for its requests one after
 /// another (so that connections and TLS sessions are reused).
 ///
-/// It streams the body to a closure, aborts on `cancel()` and when no byte has arrived
-/// for `idleTimeout` (a stalled watch: no events, no bookmarks), and never throws for
-/// an HTTP status: the caller reads `status`.
+/// It streams the body to a closure, aborts when its owner stops or when no byte has
+/// arrived for `idleTimeout` (a stalled watch: no events, no bookmarks), and never throws
+/// for an HTTP status: the caller reads `status`.
 final class CurlTransfer {
     /// What one request came to.
     struct Outcome {
@@ -15,7 +15,7 @@ final class CurlTransfer {
             case complete
             /// No byte for the idle timeout.
             case stalled
-            /// `cancel()` or the body closure asked to stop.
+            /// The owner stopped, or the body closure asked to stop.
             case cancelled
             /// A transport failure before or during the body: refused, reset, TLS...
             case failed(String)
@@ -23,7 +23,6 @@ final class CurlTransfer {
         var end: End
         var status: Int
         var retryAfter: Double?
-        var contentType: String?
         /// Bytes of a non-2xx body, kept (bounded) for the error message.
         var errorBody: [UInt8]
     }
@@ -113,7 +112,7 @@ final class CurlTransfer {
         } else {
             end = .failed(String(cString: curl_easy_strerror(code)))
         }
-        return Outcome(end: end, status: http, retryAfter: retryAfter, contentType: header("content-type"), errorBody: errorBody)
+        return Outcome(end: end, status: http, retryAfter: retryAfter, errorBody: errorBody)
     }
 
     private func configureTLS() {
@@ -121,22 +120,19 @@ final class CurlTransfer {
             ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
             ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
         }
-        switch config.certificateAuthority {
-        case .pem(let bytes)?: bytes.withUnsafeBytes { _ = ccurl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) }
-        case .file(let path)?: ccurl_setopt_string(handle, CURLOPT_CAINFO, path)
-        case nil: break
-        }
-        switch config.clientCertificate {
-        case .pem(let bytes)?: bytes.withUnsafeBytes { _ = ccurl_setopt_blob(handle, CURLOPT_SSLCERT_BLOB, $0.baseAddress, $0.count) }
-        case .file(let path)?: ccurl_setopt_string(handle, CURLOPT_SSLCERT, path)
-        case nil: break
-        }
-        switch config.clientKey {
-        case .pem(let bytes)?: bytes.withUnsafeBytes { _ = ccurl_setopt_blob(handle, CURLOPT_SSLKEY_BLOB, $0.baseAddress, $0.count) }
-        case .file(let path)?: ccurl_setopt_string(handle, CURLOPT_SSLKEY, path)
-        case nil: break
-        }
+        setPEM(config.certificateAuthority, blob: CURLOPT_CAINFO_BLOB, file: CURLOPT_CAINFO)
+        setPEM(config.clientCertificate, blob: CURLOPT_SSLCERT_BLOB, file: CURLOPT_SSLCERT)
+        setPEM(config.clientKey, blob: CURLOPT_SSLKEY_BLOB, file: CURLOPT_SSLKEY)
         if connectTo != nil { ccurl_setopt_slist(handle, CURLOPT_CONNECT_TO, connectTo) }
+    }
+
+    /// PEM from memory (curl copies the blob) or from a file curl reads itself.
+    private func setPEM(_ source: KubeConfig.PEMSource?, blob: CURLoption, file: CURLoption) {
+        switch source {
+        case .pem(let bytes)?: bytes.withUnsafeBytes { _ = ccurl_setopt_blob(handle, blob, $0.baseAddress, $0.count) }
+        case .file(let path)?: ccurl_setopt_string(handle, file, path)
+        case nil: break
+        }
     }
 
     private var retryAfter: Double? {

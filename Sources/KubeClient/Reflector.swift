@@ -308,16 +308,12 @@ extension Reflector {
             }
             lastRV = rv
             if let s = stop { throw s }
+            // A 2xx past `check` has ended cleanly: failures and stalls were thrown there,
+            // and the body closure only stops after setting `stop`.
             try check(out)
-            switch out.end {
-            case .complete:
-                if !lines.isEmpty { throw .malformed("the stream ended inside an event") }
-                transportBackoff.reset()
-                return count
-            case .failed(let why): throw .transport(why)
-            case .stalled: throw .stalled
-            case .cancelled: throw .cancelled
-            }
+            if !lines.isEmpty { throw .malformed("the stream ended inside an event") }
+            transportBackoff.reset()
+            return count
         }
     }
 }
