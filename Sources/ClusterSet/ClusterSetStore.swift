@@ -229,9 +229,15 @@ public final class ClusterSetStore {
         connectivity = conn
         let servedApexes = Set(zones.map(\.apex))
         let serviceZones = configuration.zones.filter { servedApexes.contains($0) }
-        if base?.zones != zones || base?.serviceZones != serviceZones { allDirty = true }
-        if allDirty || base == nil {
-            base = (zones, serviceZones, makeBase(zones: zones, serviceZones: serviceZones))
+        // The zone files' table depends on the zones alone; new zones recompile every
+        // service too (zone numbering, service zones).
+        let baseTable: NameTable
+        if let b = base, b.zones == zones, b.serviceZones == serviceZones {
+            baseTable = b.table
+        } else {
+            baseTable = makeBase(zones: zones, serviceZones: serviceZones)
+            base = (zones, serviceZones, baseTable)
+            allDirty = true
         }
         let resolver = ServiceResolver(
             config: configuration, localCluster: conn.local,
@@ -279,7 +285,7 @@ public final class ClusterSetStore {
             }
             emptyNonTerminals = NameSet(ents)
         }
-        return AnswerTable(base: base?.table ?? makeBase(zones: zones, serviceZones: serviceZones), services: directory,
+        return AnswerTable(base: baseTable, services: directory,
                            emptyNonTerminals: emptyNonTerminals ?? NameSet([]), ready: ready)
     }
 
