@@ -6,7 +6,7 @@ import DNSWire
 ///
 /// The store owns the current directory and mutates it; `AnswerTable` keeps a copy,
 /// which is only a copy of the chunk references. A chunk is never changed once a
-/// snapshot may hold it: changes copy it first.
+/// snapshot may hold it: changes copy it first (`writableChunk`).
 struct ServiceDirectory {
     static let chunkSlots = 256
     private(set) var chunks: [ServiceChunk]
@@ -26,9 +26,7 @@ struct ServiceDirectory {
             || chunks[Self.chunk(table.key.hash, mask: chunkMask)].occupied * 4 >= Self.chunkSlots * 3 {
             grow()
         }
-        let c = Self.chunk(table.key.hash, mask: chunkMask)
-        let chunk = chunks[c].copy()
-        if let old = chunk.insert(table) {
+        if let old = writableChunk(Self.chunk(table.key.hash, mask: chunkMask)).insert(table) {
             nameCount -= old.nameCount
             arenaBytes -= old.arenaBytes
         } else {
@@ -36,19 +34,23 @@ struct ServiceDirectory {
         }
         nameCount += table.nameCount
         arenaBytes += table.arenaBytes
-        chunks[c] = chunk
     }
 
     /// Removes the table with `table`'s key.
     mutating func remove(_ table: NameTable) {
-        let c = Self.chunk(table.key.hash, mask: chunkMask)
-        let chunk = chunks[c].copy()
-        if let old = chunk.remove(table) {
+        if let old = writableChunk(Self.chunk(table.key.hash, mask: chunkMask)).remove(table) {
             count -= 1
             nameCount -= old.nameCount
             arenaBytes -= old.arenaBytes
-            chunks[c] = chunk
         }
+    }
+
+    /// Chunk `c`, copied first if a published snapshot may share it; a chunk only this
+    /// directory holds (already copied since the last snapshot) is changed in place, so
+    /// a full compile copies each chunk once, not once per service.
+    private mutating func writableChunk(_ c: Int) -> ServiceChunk {
+        if !isKnownUniquelyReferenced(&chunks[c]) { chunks[c] = chunks[c].copy() }
+        return chunks[c]
     }
 
     private mutating func grow() {
@@ -72,8 +74,8 @@ struct ServiceDirectory {
 
 /// One chunk of a `ServiceDirectory`: linear probing that wraps inside the chunk.
 final class ServiceChunk: @unchecked Sendable {
-    // @unchecked: mutated only between `copy()` and being stored in a directory, by the
-    // store's owner; immutable once a snapshot can see it.
+    // @unchecked: mutated only by the store's owner while no snapshot holds it
+    // (`ServiceDirectory.writableChunk`); immutable once a snapshot can see it.
     /// The key's bytes are reached without touching the table object: one cache miss
     /// less per query.
     struct Slot {

@@ -155,43 +155,43 @@ final class UDPWorker: @unchecked Sendable {
     /// Answers the `got` datagrams received and sends the replies in one sendmmsg.
     @inline(__always)
     private func answer(_ got: Int, table: AnswerTable) {
-            counters.received &+= got
-            var out = 0
-            for i in 0..<got {
-                let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))
-                let reply = UnsafeMutableRawBufferPointer(start: txBuffers.baseAddress! + out * Self.sendSize, count: Self.sendSize)
-                let len = Responder.respond(to: query, table: table, transport: .udp, scratch: scratch, out: reply)
-                if len == 0 {
-                    counters.dropped &+= 1
-                    continue
-                }
-                txIov[out].iov_base = reply.baseAddress
-                txIov[out].iov_len = len
-                txMsgs[out].msg_hdr = msghdr(
-                    msg_name: UnsafeMutableRawPointer(names.baseAddress! + i),
-                    msg_namelen: rxMsgs[i].msg_hdr.msg_namelen,
-                    msg_iov: txIov.baseAddress! + out, msg_iovlen: 1,
-                    msg_control: nil, msg_controllen: 0, msg_flags: 0)
-                out += 1
+        counters.received &+= got
+        var out = 0
+        for i in 0..<got {
+            let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))
+            let reply = UnsafeMutableRawBufferPointer(start: txBuffers.baseAddress! + out * Self.sendSize, count: Self.sendSize)
+            let len = Responder.respond(to: query, table: table, transport: .udp, scratch: scratch, out: reply)
+            if len == 0 {
+                counters.dropped &+= 1
+                continue
             }
-            var sent = 0
-            while sent < out {
-                let r = retryingEINTR { cns_sendmmsg(fd, txMsgs.baseAddress! + sent, UInt32(out - sent), Int32(MSG_DONTWAIT)) }
-                if r > 0 {
-                    sent += Int(r)
-                    counters.answered &+= Int(r)
-                    continue
-                }
-                let e = cns_errno()
-                if e == EAGAIN || e == EWOULDBLOCK {
-                    // The socket buffer is full: UDP replies are best effort.
-                    counters.sendErrors &+= out - sent
-                    break
-                }
-                // This one destination failed (EINVAL, EPERM...): skip it, send the rest.
-                counters.sendErrors &+= 1
-                sent += 1
+            txIov[out].iov_base = reply.baseAddress
+            txIov[out].iov_len = len
+            txMsgs[out].msg_hdr = msghdr(
+                msg_name: UnsafeMutableRawPointer(names.baseAddress! + i),
+                msg_namelen: rxMsgs[i].msg_hdr.msg_namelen,
+                msg_iov: txIov.baseAddress! + out, msg_iovlen: 1,
+                msg_control: nil, msg_controllen: 0, msg_flags: 0)
+            out += 1
+        }
+        var sent = 0
+        while sent < out {
+            let r = retryingEINTR { cns_sendmmsg(fd, txMsgs.baseAddress! + sent, UInt32(out - sent), Int32(MSG_DONTWAIT)) }
+            if r > 0 {
+                sent += Int(r)
+                counters.answered &+= Int(r)
+                continue
             }
+            let e = cns_errno()
+            if e == EAGAIN || e == EWOULDBLOCK {
+                // The socket buffer is full: UDP replies are best effort.
+                counters.sendErrors &+= out - sent
+                break
+            }
+            // This one destination failed (EINVAL, EPERM...): skip it, send the rest.
+            counters.sendErrors &+= 1
+            sent += 1
+        }
     }
 }
 

@@ -194,6 +194,23 @@ import Testing
         #expect(data(try ask(table(s), "db.shop.svc.clusterset.local", .a)) == ["10.1.0.1", "10.2.0.1"])
     }
 
+    /// A published table never changes: later changes (in the same directory chunk or
+    /// not) build new tables and leave the old one answering as before.
+    @Test func publishedTablesStayAsTheyWere() throws {
+        let s = makeStore((0..<50).flatMap { n in
+            [serviceImport("s\(n)", "ns", ips: ["10.0.0.\(n + 1)"]), clusterSlice("s\(n)", "ns", cluster: "c1", address: "10.1.0.\(n + 1)")]
+        })
+        let first = table(s)
+        for n in 0..<50 { s.apply(.upsert(serviceImport("s\(n)", "ns", ips: ["10.2.0.\(n + 1)"]))) }
+        s.apply(.delete(ObjectKey(kind: .serviceImport, namespace: "ns", name: "s7")))
+        let second = table(s)
+        for n in 0..<50 {
+            #expect(data(try ask(first, "s\(n).ns.svc.clusterset.local", .a)) == ["10.0.0.\(n + 1)"])
+            if n != 7 { #expect(data(try ask(second, "s\(n).ns.svc.clusterset.local", .a)) == ["10.2.0.\(n + 1)"]) }
+        }
+        #expect(try ask(second, "s7.ns.svc.clusterset.local", .a).rcode == .nxDomain)
+    }
+
     /// A zone deeper than the lookup's label ring (six labels) still serves its
     /// services, their namespace's empty non-terminal and NXDOMAIN below them.
     @Test func deepZonesServeServices() throws {
