@@ -73,17 +73,30 @@ public final class AnswerTable: @unchecked Sendable {
     @inline(__always)
     public func apexLength(zone: Int) -> Int { base.apexLength(zone: zone) }
 
-    /// Looks a lower-cased wire name up. Allocates nothing.
-    ///
-    /// - Parameters:
-    ///   - name: the lower-cased name, `length` bytes, as `QueryParser.question` wrote it.
-    ///   - hash: its `NameHash`.
+    /// Where a name sits: its zone and the label starts before the zone's apex. The
+    /// first step of `lookup`, shared with the batch warm-up (`serviceSlot`).
+    struct Location {
+        var zone: Int
+        /// The last eight label starts before the apex (all below 256), newest in the low byte.
+        var ring: UInt64
+        /// Labels before the apex.
+        var before: Int
+        /// The name is `<x>.svc.<zone>` or below: a service's name or an empty non-terminal.
+        var underServices: Bool
+
+        @inline(__always)
+        func labelStart(fromEnd k: Int) -> Int { Int(truncatingIfNeeded: (ring &>> UInt64(k &* 8)) & 0xFF) }
+
+        /// Start of `<svc>.<ns>.svc.<zone>` inside the name, when the name is at or below one.
+        @inline(__always)
+        var serviceStart: Int? { underServices && before >= 3 ? labelStart(fromEnd: 2) : nil }
+    }
+
+    /// Finds the zone (the longest apex that ends the name on a label boundary) in one
+    /// walk over the labels; nil when no served zone holds the name.
     @inline(__always)
-    public func lookup(name: UnsafeRawBufferPointer, length: Int, hash: UInt64, type: RRType) -> Lookup {
+    func locate(name: UnsafeRawBufferPointer, length: Int) -> Location? {
         let p = name.baseAddress!
-        // One walk over the labels finds the zone (the longest apex that ends the name on
-        // a label boundary) and the three labels before it: <svc>.<ns>.svc. The last
-        // eight label starts (all below 256) are kept in one word, newest in the low byte.
         var ring: UInt64 = 0
         var n = 0
         var i = 0
@@ -111,7 +124,7 @@ public final class AnswerTable: @unchecked Sendable {
         if zone < 0 {
             // An apex deeper than the ring holds: find it the long way, then walk again up
             // to it, so the ring holds the labels before the apex.
-            guard let z = base.enclosingZone(name: name, length: length) else { return .refused }
+            guard let z = base.enclosingZone(name: name, length: length) else { return nil }
             zone = z
             apexLabels = 0
             let apexStart = length &- base.apexLength(zone: z)
@@ -124,12 +137,52 @@ public final class AnswerTable: @unchecked Sendable {
                 i &+= 1 &+ Int(name[i])
             }
         }
+        // Drop the apex's labels: the ring then starts with the label before the apex.
         let before = n &- apexLabels
+        ring = ring &>> UInt64(truncatingIfNeeded: apexLabels &* 8)
+        let underServices = before > 0 && Self.isServiceLabel(name, at: Int(truncatingIfNeeded: ring & 0xFF))
+        return Location(zone: zone, ring: ring, before: before, underServices: underServices)
+    }
+
+    /// The service directory slot a lookup of `name` reads first, or nil when the name is
+    /// not a service's. Batch loops touch it ahead of the lookups (a prefetch) so that
+    /// the cache misses of many queries overlap instead of following one another.
+    @inline(__always)
+    public func serviceSlot(name: UnsafeRawBufferPointer, length: Int, hash: UInt64) -> UnsafeRawPointer? {
+        guard let location = locate(name: name, length: length), let third = location.serviceStart else { return nil }
+        let suffixHash = third == 0 ? hash : NameHash.hash(name.baseAddress! + third, count: length &- third)
+        return services.slotAddress(hash: suffixHash)
+    }
+
+    /// The second step of the warm-up, once the slot is in cache: the key of the table
+    /// the slot holds, nil for an empty slot. The table's block starts `keyOffset` bytes
+    /// before it.
+    @inline(__always)
+    public static func serviceKey(slot: UnsafeRawPointer) -> UnsafeRawPointer? {
+        slot.load(as: ServiceChunk.Slot.self).key
+    }
+
+    public static var keyOffset: Int { NameTable.keyOffset }
+
+    /// The third step, once the block's header is in cache: how many bytes at its start
+    /// answering the service's own name reads (header, key, rotations, type entries).
+    @inline(__always)
+    public static func hotBytes(block: UnsafeRawPointer) -> Int { NameTable.hotBytes(block: block) }
+
+    /// Looks a lower-cased wire name up. Allocates nothing.
+    ///
+    /// - Parameters:
+    ///   - name: the lower-cased name, `length` bytes, as `QueryParser.question` wrote it.
+    ///   - hash: its `NameHash`.
+    @inline(__always)
+    public func lookup(name: UnsafeRawBufferPointer, length: Int, hash: UInt64, type: RRType) -> Lookup {
+        let p = name.baseAddress!
+        guard let location = locate(name: name, length: length) else { return .refused }
+        let zone = location.zone
+        let underServices = location.underServices
         // <x>.svc.<zone>: a service's names (three labels or more) or the empty
         // non-terminals above them.
-        let underServices = before > 0 && Self.isServiceLabel(name, at: labelStart(fromEnd: apexLabels))
-        if underServices && before >= 3 {
-            let third = labelStart(fromEnd: apexLabels &+ 2)
+        if let third = location.serviceStart {
             let suffixHash = third == 0 ? hash : NameHash.hash(p + third, count: length &- third)
             if let found = services.find(p + third, length: length &- third, hash: suffixHash), let table = found.table {
                 // The service's own name: straight from the table's block.
@@ -151,7 +204,7 @@ public final class AnswerTable: @unchecked Sendable {
         if let n = base.node(name: p, length: length, hash: hash) {
             return Self.convert(base, base.answer(node: n, type: type))
         }
-        if underServices && before < 3 && emptyNonTerminals.contains(p, length: length, hash: hash) {
+        if underServices && location.before < 3 && emptyNonTerminals.contains(p, length: length, hash: hash) {
             return .noData(zone: zone)
         }
         if let parent = base.portNameParent(name: name, length: length), base.nodes[parent].acceptsPortNames {

@@ -212,19 +212,27 @@ public struct AnswerTableBuilder: Sendable {
                 _ = emptyNode(parent[...], zone: zone)
             }
         }
-        // Type entries, contiguous per node (a counting sort keeps arrival order).
-        var counts = [Int](repeating: 0, count: nodes.count + 1)
-        for p in pending { counts[Int(p.node) + 1] += 1 }
-        for n in 0..<nodes.count { counts[n + 1] += counts[n] }
+        // Type entries, contiguous per node (a counting sort keeps arrival order); the key
+        // name's first, next to the block's header (`NameTable.hotBytes`).
+        let keyNode = key.flatMap { k in find(k.wire[...], NameHash.hash(k.wire[...])).found }
+        var perNode = [Int](repeating: 0, count: nodes.count)
+        for p in pending { perNode[Int(p.node)] += 1 }
+        var first = [Int](repeating: 0, count: nodes.count)
+        var next = 0
+        if let k = keyNode { first[k] = 0; next = perNode[k] }
+        for n in 0..<nodes.count where n != keyNode {
+            first[n] = next
+            next += perNode[n]
+        }
         types = [NameTable.TypeEntry](repeating: .init(type: 0, answer: .none, rotation: NameTable.noRotation), count: pending.count)
-        var fill = counts
+        var fill = first
         for p in pending {
             types[fill[Int(p.node)]] = p.entry
             fill[Int(p.node)] += 1
         }
         for n in 0..<nodes.count {
-            nodes[n].firstType = UInt32(counts[n])
-            nodes[n].typeCount = UInt16(counts[n + 1] - counts[n])
+            nodes[n].firstType = UInt32(first[n])
+            nodes[n].typeCount = UInt16(perNode[n])
         }
 
         var zoneInfo: [NameTable.ZoneInfo] = []
@@ -246,7 +254,6 @@ public struct AnswerTableBuilder: Sendable {
                                   negativeSOA: soaRef))
         }
 
-        let keyNode = key.flatMap { k in find(k.wire[...], NameHash.hash(k.wire[...])).found }
         return NameTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes,
                          rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters,
                          key: key?.wire ?? [], keyNode: keyNode)

@@ -119,8 +119,10 @@ public final class NameTable: @unchecked Sendable {
             size += MemoryLayout<T>.stride * src.count
             return at
         }
-        let oNodes = place(n), oTypes = place(t), oSlots = place(s), oZones = place(z)
-        let oRotations = place(r), oAlternatives = place(alt), oCycles = place(c), oArena = place(a)
+        // What answering the key name reads comes first (rotations, their cycles and
+        // alternatives, the type entries, the key name's first): `hotBytes`.
+        let oRotations = place(r), oCycles = place(c), oAlternatives = place(alt), oTypes = place(t)
+        let oNodes = place(n), oSlots = place(s), oZones = place(z), oArena = place(a)
         let block = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
         func copy<T>(_ src: [T], at offset: Int) -> UnsafeMutableBufferPointer<T> {
             let p = (block + offset).bindMemory(to: T.self, capacity: src.count)
@@ -204,6 +206,20 @@ public final class NameTable: @unchecked Sendable {
         }
         return nil
     }
+    /// How many bytes at the start of a block answering the key name reads (header, key,
+    /// rotations, type entries; not the nodes and answers), at most `maxHotBytes`: what
+    /// a batch loop warms before the lookups.
+    @inline(__always)
+    static func hotBytes(block: UnsafeRawPointer) -> Int {
+        let keyNode = Int(block.load(fromByteOffset: 4, as: Int32.self))
+        let types = Int(block.load(fromByteOffset: 12, as: UInt32.self))
+        // The key name's type entries are the first ones (the builder puts them there).
+        let keyTypes = keyNode >= 0 ? types + 4 * MemoryLayout<TypeEntry>.stride : types
+        return min(keyTypes, maxHotBytes)
+    }
+
+    static let maxHotBytes = 640
+
     /// Its size in bytes, for memory reports.
     let blockSize: Int
 

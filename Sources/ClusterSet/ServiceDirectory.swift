@@ -63,6 +63,16 @@ struct ServiceDirectory {
     @inline(__always)
     static func chunk(_ hash: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: hash >> 40) & mask }
 
+    /// Where the probe for `hash` starts: the slot `find` reads first.
+    @inline(__always)
+    func slotAddress(hash: UInt64) -> UnsafeRawPointer {
+        chunks.withUnsafeBufferPointer { b in
+            Unmanaged.passUnretained(b[Self.chunk(hash, mask: b.count - 1)])._withUnsafeGuaranteedRef {
+                UnsafeRawPointer($0.slots.baseAddress! + ServiceChunk.start(hash))
+            }
+        }
+    }
+
     /// The slot of the table whose key is `name`. Allocates nothing, retains nothing.
     @inline(__always)
     func find(_ name: UnsafeRawPointer, length: Int, hash: UInt64) -> ServiceChunk.Slot? {

@@ -11,7 +11,7 @@ public struct ServerConfiguration: Sendable {
     /// How UDP workers wait for datagrams.
     public var udpIO: UDPIO
 
-    public init(listen: [ListenAddress], workers: Int, tcpIdleTimeout: Double = 10, tcpMaxConnections: Int = 1024, udpIO: UDPIO = .dispatch) {
+    public init(listen: [ListenAddress], workers: Int, tcpIdleTimeout: Double = 10, tcpMaxConnections: Int = 1024, udpIO: UDPIO = .thread) {
         self.listen = listen
         self.udpIO = udpIO
         self.workers = workers

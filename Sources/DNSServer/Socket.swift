@@ -22,6 +22,12 @@ enum Socket {
         guard setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) == 0 else { throw SystemError(what) }
     }
 
+    /// Clears O_NONBLOCK: a thread that owns the socket waits in the receive call itself.
+    static func setBlocking(_ fd: Int32) throws(SystemError) {
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 else { throw SystemError("fcntl(O_NONBLOCK)") }
+    }
+
     static func bind(_ fd: Int32, _ address: ListenAddress) throws(SystemError) {
         let r = address.withSockAddr { Glibc.bind(fd, $0, $1) }
         guard r == 0 else { throw SystemError("bind \(address)") }

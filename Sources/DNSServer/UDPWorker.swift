@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CNetShim
 import ClusterSet
+import DNSWire
 import Dispatch
 import Foundation
 import Logging
@@ -39,6 +40,8 @@ final class UDPWorker: @unchecked Sendable {
     private let txIov: UnsafeMutableBufferPointer<iovec>
     private let rxMsgs: UnsafeMutableBufferPointer<cns_mmsghdr>
     private let txMsgs: UnsafeMutableBufferPointer<cns_mmsghdr>
+    /// Per datagram of a batch: the service slot, then the table block, its lookup reads.
+    private let probes: UnsafeMutableBufferPointer<UnsafeRawPointer?>
 
     /// Per-worker counters, read by the metrics exporter without synchronisation
     /// (approximate by design: they only grow).
@@ -67,6 +70,8 @@ final class UDPWorker: @unchecked Sendable {
         txIov = .allocate(capacity: n)
         rxMsgs = .allocate(capacity: n)
         txMsgs = .allocate(capacity: n)
+        probes = .allocate(capacity: n)
+        probes.initialize(repeating: nil)
         for i in 0..<n {
             rxIov[i] = iovec(iov_base: rxBuffers.baseAddress! + i * Self.receiveSize, iov_len: Self.receiveSize)
             txIov[i] = iovec(iov_base: txBuffers.baseAddress! + i * Self.sendSize, iov_len: 0)
@@ -85,6 +90,7 @@ final class UDPWorker: @unchecked Sendable {
         txIov.deallocate()
         rxMsgs.deallocate()
         txMsgs.deallocate()
+        probes.deallocate()
     }
 
     func start() {
@@ -96,7 +102,15 @@ final class UDPWorker: @unchecked Sendable {
             source = s
             s.resume()
         case .thread:
-            // A blocking socket; the timeout only bounds how late `stop()` is noticed.
+            // A blocking socket (sockets are made non-blocking; recvmmsg would return
+            // EAGAIN at once and the loop would spin); the timeout only bounds how late
+            // `stop()` is noticed.
+            do {
+                try Socket.setBlocking(fd)
+            } catch {
+                logger.error("UDP worker cannot wait for datagrams: \(error)")
+                return
+            }
             var tv = timeval(tv_sec: 0, tv_usec: 500_000)
             _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
             let t = Thread { [self] in self.loop() }
@@ -115,10 +129,11 @@ final class UDPWorker: @unchecked Sendable {
     /// (MSG_WAITFORONE), answer the batch, repeat. No event loop between batches.
     private func loop() {
         while !stopped.load(ordering: .relaxed) {
-            let table = reader.get()
             let got = cns_recvmmsg(fd, rxMsgs.baseAddress!, UInt32(Self.batch), Int32(MSG_WAITFORONE))
             if got <= 0 { continue }  // timeout (EAGAIN) or EINTR: check the stop flag
-            answer(Int(got), table: table)
+            // The snapshot as of now, not as of before the wait: a change published
+            // while the thread slept is served from the first datagram after it.
+            answer(Int(got), table: reader.get())
             prepareReceive(Int(got))
         }
         _ = close(fd)
@@ -152,10 +167,52 @@ final class UDPWorker: @unchecked Sendable {
         }
     }
 
+    /// Brings the memory the batch's lookups will read into the cache, one step for all
+    /// datagrams at a time: a service's answers live in a table of their own, so each
+    /// lookup would otherwise wait for three or four cache misses in a row (measured:
+    /// the slot, the key, the type entries), one query after the other. Here the misses
+    /// of the whole batch are in flight together. Costs a second parse of each question.
+    @inline(__always)
+    private func warm(_ got: Int, table: AnswerTable) {
+        let name = UnsafeRawBufferPointer(scratch)
+        for i in 0..<got {
+            probes[i] = nil
+            let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))
+            guard query.count >= Wire.Header.size,
+                  let question = try? QueryParser.question(in: query, lowercasedInto: scratch),
+                  let slot = table.serviceSlot(name: name, length: question.nameLength, hash: question.hash)
+            else { continue }
+            cns_prefetch(slot)
+            probes[i] = slot
+        }
+        // The block's first lines: header and key.
+        for i in 0..<got {
+            guard let slot = probes[i], let key = AnswerTable.serviceKey(slot: slot) else {
+                probes[i] = nil
+                continue
+            }
+            let block = key - AnswerTable.keyOffset
+            cns_prefetch(block)
+            cns_prefetch(block + 64)
+            probes[i] = block
+        }
+        // The rest of what the key name's answer reads: rotations and type entries.
+        for i in 0..<got {
+            guard let block = probes[i] else { continue }
+            let hot = AnswerTable.hotBytes(block: block)
+            var o = 128
+            while o < hot {
+                cns_prefetch(block + o)
+                o &+= 64
+            }
+        }
+    }
+
     /// Answers the `got` datagrams received and sends the replies in one sendmmsg.
     @inline(__always)
     private func answer(_ got: Int, table: AnswerTable) {
         counters.received &+= got
+        if got > 1 { warm(got, table: table) }
         var out = 0
         for i in 0..<got {
             let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))

@@ -62,7 +62,7 @@ struct Serve: ParsableCommand {
     var workers: Int?
 
     @Option(name: .customLong("udp-io"), help: ArgumentHelp("thread (a thread per UDP socket blocks in recvmmsg) or dispatch (a Dispatch read source drains it).", valueName: "MODE"))
-    var udpIO: String = "dispatch"
+    var udpIO: String = "thread"
 
     @Option(name: .customLong("tcp-idle-timeout"), help: ArgumentHelp("Seconds a TCP connection may stay idle.", valueName: "SECONDS"))
     var tcpIdleTimeout: Double = 10
@@ -157,7 +157,7 @@ struct Serve: ParsableCommand {
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let config = ServerConfiguration(
             listen: addresses, workers: workers ?? max(1, cores),
-            tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections, udpIO: UDPIO(rawValue: udpIO) ?? .dispatch)
+            tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections, udpIO: UDPIO(rawValue: udpIO) ?? .thread)
         let server = Server(configuration: config, snapshots: snapshots, logger: logger)
         // Before binding: a signal sent as soon as the address is printed must be handled.
         Signals.install(server: server, loader: loader, publisher: publisher, logger: logger)

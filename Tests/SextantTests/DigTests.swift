@@ -26,10 +26,11 @@ import Testing
         }
     }
 
-    /// The dedicated-thread UDP variant answers like the Dispatch one, in batches from
-    /// several clients, and stops on SIGTERM.
-    @Test func dedicatedThreadUDPWorkers() throws {
-        let s = try SextantProcess(["--zones", repositoryZones, "--udp-io", "thread", "--workers", "2"])
+    /// Both UDP variants answer the same, in batches from several clients, and stop on
+    /// SIGTERM; the default (a thread per socket) sleeps while nothing arrives.
+    @Test(arguments: ["thread", "dispatch"])
+    func udpWorkerVariants(mode: String) throws {
+        let s = try SextantProcess(["--zones", repositoryZones, "--udp-io", mode, "--workers", "2"])
         for _ in 0..<3 {
             let soa = DigResult(text: try dig(s, ["clusterset.local", "SOA"]))
             #expect(soa.status == "NOERROR")
@@ -43,9 +44,26 @@ import Testing
         var buf = [UInt8](repeating: 0, count: 4096)
         while RawClient.readable(fd, timeout: 2), recv(fd, &buf, buf.count, 0) > 12 { answered += 1 }
         #expect(answered == 50)
+        // Idle for a second: a worker that polls instead of waiting (a non-blocking
+        // socket in the thread variant) would burn a whole core here.
+        let before = try #require(try cpuTicks(pid: s.process.processIdentifier))
+        Thread.sleep(forTimeInterval: 1)
+        let used = try #require(try cpuTicks(pid: s.process.processIdentifier)) - before
+        #expect(used < 20, "\(used) clock ticks of CPU in one idle second")
         s.signal(SIGTERM)
         s.process.waitUntilExit()
         #expect(s.process.terminationStatus == 0)
+    }
+
+    /// User plus system CPU time of a process, in clock ticks (1/100 s), from /proc.
+    func cpuTicks(pid: Int32) throws -> Int? {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        // Fields after the command name (which may hold spaces) in parentheses.
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // utime and stime are fields 14 and 15; fields[0] here is field 3 (state).
+        guard fields.count > 12, let u = Int(fields[11]), let k = Int(fields[12]) else { return nil }
+        return u + k
     }
 
     @Test func ipv6AndIPv4Together() throws {
