@@ -28,9 +28,16 @@ public final class ClusterSetStore {
         }
     }
 
-    private var objects: [ObjectKey: KubeObject] = [:]
-    private var sources: [ObjectKey: ObjectSource] = [:]
-    private var roles: [ObjectKey: Role] = [:]
+    /// Every object held, with where it came from and what it is to the layout: one
+    /// dictionary entry per object (three dictionaries cost two more entries each).
+    private var entries: [ObjectKey: Entry] = [:]
+
+    struct Entry {
+        var object: KubeObject
+        var source: ObjectSource
+        var role: Role
+    }
+
     private var byService: [ServiceKey: Set<ObjectKey>] = [:]
     /// The Gateway objects' keys, so connectivity is computed without a scan of everything.
     private var gatewayKeys: Set<ObjectKey> = []
@@ -64,18 +71,17 @@ public final class ClusterSetStore {
         switch event {
         case .upsert(let o):
             let key = o.key
-            sources[key] = source
-            if objects[key] == o { return }
-            let old = roles[key]
+            if entries[key]?.object == o {
+                entries[key]?.source = source
+                return
+            }
+            let old = entries[key]?.role
             let role = classify(o)
-            objects[key] = o
-            roles[key] = role
+            entries[key] = Entry(object: o, source: source, role: role)
             touch(old, role, key: key)
         case .delete(let key):
-            guard objects.removeValue(forKey: key) != nil else { return }
-            sources[key] = nil
-            let old = roles.removeValue(forKey: key)
-            touch(old, nil, key: key)
+            guard let gone = entries.removeValue(forKey: key) else { return }
+            touch(gone.role, nil, key: key)
         }
     }
 
@@ -86,7 +92,7 @@ public final class ClusterSetStore {
     /// Other sources' objects stay.
     public func replaceAll(of kinds: Set<ObjectKind>, with list: [KubeObject], source: ObjectSource = .manifests) {
         let keep = Set(list.map(\.key))
-        let gone = objects.keys.filter { kinds.contains($0.kind) && !keep.contains($0) && sources[$0] == source }
+        let gone = entries.compactMap { kinds.contains($0.key.kind) && !keep.contains($0.key) && $0.value.source == source ? $0.key : nil }
         for key in gone { apply(.delete(key)) }
         for o in list { apply(.upsert(o), source: source) }
     }
@@ -112,10 +118,8 @@ public final class ClusterSetStore {
         configuration = c
         allDirty = true
         if relayout {
-            let all = objects.map { ($0.value, sources[$0.key] ?? .manifests) }
-            objects = [:]
-            sources = [:]
-            roles = [:]
+            let all = entries.values.map { ($0.object, $0.source) }
+            entries = [:]
             byService = [:]
             gatewayKeys = []
             for (o, source) in all { apply(.upsert(o), source: source) }
@@ -173,22 +177,22 @@ public final class ClusterSetStore {
     /// Objects held but not used, by reason: a metric for operators.
     public var ignoredCounts: [String: Int] {
         var out: [String: Int] = [:]
-        for case .ignored(let why) in roles.values { out[why, default: 0] += 1 }
+        for case .ignored(let why) in entries.values.map(\.role) { out[why, default: 0] += 1 }
         if !unnamable.isEmpty { out["service name or namespace is not a DNS label"] = unnamable.count }
         return out
     }
 
-    public var objectCount: Int { objects.count }
+    public var objectCount: Int { entries.count }
 
     /// The objects held from `source` (tests, diagnostics).
     public func objects(from source: ObjectSource) -> [ObjectKey: KubeObject] {
-        objects.filter { sources[$0.key] == source }
+        entries.filter { $0.value.source == source }.mapValues(\.object)
     }
     public var serviceCount: Int { byService.keys.filter { hasImport($0) }.count }
 
     func hasImport(_ s: ServiceKey) -> Bool {
         (byService[s] ?? []).contains { key in
-            switch roles[key] {
+            switch entries[key]?.role {
             case .aggregateImport?, .legacyImport?: return true
             default: return false
             }
@@ -202,7 +206,7 @@ public final class ClusterSetStore {
     /// cluster counts as connected.
     func computeConnectivity() -> (local: String?, connected: Set<String>?) {
         var local = configuration.localClusterID
-        let gateways = gatewayKeys.compactMap { k -> Gateway? in if case .gateway(let g)? = objects[k] { return g }; return nil }
+        let gateways = gatewayKeys.compactMap { k -> Gateway? in if case .gateway(let g)? = entries[k]?.object { return g }; return nil }
             .sorted { ($0.metadata.namespace, $0.metadata.name) < ($1.metadata.namespace, $1.metadata.name) }
         guard configuration.connectivity == .gateway, !gateways.isEmpty else { return (local, nil) }
         var connected: Set<String> = []
@@ -333,8 +337,8 @@ public final class ClusterSetStore {
     func objectsOf(_ key: ServiceKey) -> ServiceObjects {
         var o = ServiceObjects()
         for k in (byService[key] ?? []).sorted() {
-            guard let obj = objects[k], let role = roles[k] else { continue }
-            switch (role, obj) {
+            guard let e = entries[k] else { continue }
+            switch (e.role, e.object) {
             case (.aggregateImport, .serviceImport(let si)): o.imports.append(si)
             case (.legacyImport(_, let c), .serviceImport(let si)): o.legacyImports.append((c, si))
             case (.slice(_, let c, let legacy), .endpointSlice(let es)): o.slices.append((c, legacy, es))

@@ -2,8 +2,8 @@
 public struct ObjectMeta: Decodable, Sendable, Equatable {
     public var name: String
     public var namespace: String
-    public var labels: [String: String]
-    public var annotations: [String: String]
+    public var labels: StringPairs
+    public var annotations: StringPairs
     public var resourceVersion: String?
 
     enum CodingKeys: String, CodingKey { case name, namespace, labels, annotations, resourceVersion }
@@ -11,16 +11,16 @@ public struct ObjectMeta: Decodable, Sendable, Equatable {
     public init(name: String, namespace: String = "", labels: [String: String] = [:], annotations: [String: String] = [:]) {
         self.name = name
         self.namespace = namespace
-        self.labels = labels
-        self.annotations = annotations
+        self.labels = StringPairs(labels)
+        self.annotations = StringPairs(annotations)
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         namespace = try c.decodeIfPresent(String.self, forKey: .namespace) ?? ""
-        labels = try c.decodeIfPresent(StringMap.self, forKey: .labels)?.values ?? [:]
-        annotations = try c.decodeIfPresent(StringMap.self, forKey: .annotations)?.values ?? [:]
+        labels = StringPairs(try c.decodeIfPresent(StringMap.self, forKey: .labels)?.values ?? [:])
+        annotations = StringPairs(try c.decodeIfPresent(StringMap.self, forKey: .annotations)?.values ?? [:])
         resourceVersion = try c.decodeIfPresent(String.self, forKey: .resourceVersion)
     }
 }

@@ -1,0 +1,59 @@
+import ClusterSet
+import Foundation
+import Testing
+
+/// The compact forms the store keeps objects in (labels as sorted pairs, addresses as
+/// inline words) behave like the dictionaries and byte arrays they replaced.
+@Suite struct ObjectStorageTests {
+    @Test func labelsReadWriteAndCompareLikeADictionary() {
+        var l: StringPairs = ["b": "2", "multicluster.kubernetes.io/service-name": "web", "a": "1"]
+        #expect(l["a"] == "1")
+        #expect(l["multicluster.kubernetes.io/service-name"] == "web")
+        #expect(l["missing"] == nil)
+        #expect(l.map(\.key) == ["a", "b", "multicluster.kubernetes.io/service-name"])
+        l["a"] = "one"
+        l["c"] = "3"
+        l["b"] = nil
+        #expect(l.map(\.key) == ["a", "c", "multicluster.kubernetes.io/service-name"])
+        #expect(l["a"] == "one")
+        #expect(l.count == 3)
+        // Order of arrival does not matter; values do.
+        let same = StringPairs(["multicluster.kubernetes.io/service-name": "web", "c": "3", "a": "one"])
+        #expect(l == same)
+        #expect(l != StringPairs(["multicluster.kubernetes.io/service-name": "web", "c": "3", "a": "1"]))
+        #expect(l.dictionary == ["a": "one", "c": "3", "multicluster.kubernetes.io/service-name": "web"])
+    }
+
+    @Test func decodedLabelsKeepEveryPairAndScalarValues() throws {
+        let json = #"{"name":"x","namespace":"n","labels":{"endpointslice.kubernetes.io/managed-by":"lighthouse-agent.submariner.io","lighthouse.submariner.io/is-headless":false,"weight":3,"app":"web"},"annotations":{"origin-name":"x"}}"#
+        let m = try JSONDecoder().decode(ObjectMeta.self, from: Data(json.utf8))
+        #expect(m.labels.count == 4)
+        #expect(m.labels["endpointslice.kubernetes.io/managed-by"] == "lighthouse-agent.submariner.io")
+        #expect(m.labels["lighthouse.submariner.io/is-headless"] == "false")
+        #expect(m.labels["weight"] == "3")
+        #expect(m.labels["app"] == "web")
+        #expect(m.annotations["origin-name"] == "x")
+        #expect(m == ObjectMeta(name: "x", namespace: "n",
+                                labels: ["app": "web", "weight": "3", "lighthouse.submariner.io/is-headless": "false",
+                                         "endpointslice.kubernetes.io/managed-by": "lighthouse-agent.submariner.io"],
+                                annotations: ["origin-name": "x"]))
+    }
+
+    @Test func addressesKeepTheirBytesAndOrder() throws {
+        let v4 = try #require(IPAddress("192.0.2.72"))
+        #expect(v4.bytes == [192, 0, 2, 72])
+        #expect(!v4.isIPv6)
+        #expect(v4.description == "192.0.2.72")
+        #expect(v4.dashed == "192-0-2-72")
+        let v6 = try #require(IPAddress("2001:db8:3::5"))
+        #expect(v6.bytes == [0x20, 0x01, 0x0d, 0xb8, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5])
+        #expect(v6.isIPv6)
+        #expect(v6.description == "2001:db8:3::5")
+        #expect(IPAddress(bytes: v6.bytes) == v6)
+        #expect(IPAddress(bytes: [1, 2, 3]) == nil)
+        // IPv4 before IPv6, then numeric (the byte order), as the sorted answers need.
+        let sorted = ["10.0.0.10", "::1", "10.0.0.9", "9.255.255.255", "2001:db8::1"].compactMap(IPAddress.init).sorted()
+        #expect(sorted.map(\.description) == ["9.255.255.255", "10.0.0.9", "10.0.0.10", "::1", "2001:db8::1"])
+        #expect(Set([ip("10.0.0.1"), ip("10.0.0.1"), ip("::a00:1")]).count == 2)
+    }
+}
