@@ -74,7 +74,7 @@ public final class AnswerTable: @unchecked Sendable {
     public func apexLength(zone: Int) -> Int { base.apexLength(zone: zone) }
 
     /// Where a name sits: its zone and the label starts before the zone's apex. The
-    /// first step of `lookup`, shared with the batch warm-up (`serviceSlot`).
+    /// first step of `lookup`, shared with the batch warm-up (`WarmProbe`).
     struct Location {
         var zone: Int
         /// The last eight label starts before the apex (all below 256), newest in the low byte.
@@ -143,31 +143,6 @@ public final class AnswerTable: @unchecked Sendable {
         let underServices = before > 0 && Self.isServiceLabel(name, at: Int(truncatingIfNeeded: ring & 0xFF))
         return Location(zone: zone, ring: ring, before: before, underServices: underServices)
     }
-
-    /// The service directory slot a lookup of `name` reads first, or nil when the name is
-    /// not a service's. Batch loops touch it ahead of the lookups (a prefetch) so that
-    /// the cache misses of many queries overlap instead of following one another.
-    @inline(__always)
-    public func serviceSlot(name: UnsafeRawBufferPointer, length: Int, hash: UInt64) -> UnsafeRawPointer? {
-        guard let location = locate(name: name, length: length), let third = location.serviceStart else { return nil }
-        let suffixHash = third == 0 ? hash : NameHash.hash(name.baseAddress! + third, count: length &- third)
-        return services.slotAddress(hash: suffixHash)
-    }
-
-    /// The second step of the warm-up, once the slot is in cache: the key of the table
-    /// the slot holds, nil for an empty slot. The table's block starts `keyOffset` bytes
-    /// before it.
-    @inline(__always)
-    public static func serviceKey(slot: UnsafeRawPointer) -> UnsafeRawPointer? {
-        slot.load(as: ServiceChunk.Slot.self).key
-    }
-
-    public static var keyOffset: Int { NameTable.keyOffset }
-
-    /// The third step, once the block's header is in cache: how many bytes at its start
-    /// answering the service's own name reads (header, key, rotations, type entries).
-    @inline(__always)
-    public static func hotBytes(block: UnsafeRawPointer) -> Int { NameTable.hotBytes(block: block) }
 
     /// Looks a lower-cased wire name up. Allocates nothing.
     ///

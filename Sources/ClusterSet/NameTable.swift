@@ -132,7 +132,11 @@ public final class NameTable: @unchecked Sendable {
         }
         self.block = block
         blockSize = size
-        block.storeBytes(of: UInt32(k.count), toByteOffset: 0, as: UInt32.self)
+        block.storeBytes(of: UInt16(k.count), toByteOffset: 0, as: UInt16.self)
+        // The key name's type entries are the first ones (the builder puts them there):
+        // their count here spares `keyAnswer` a read of the node array.
+        let keyTypes = keyNode.map { n[$0].firstType == 0 ? Int(n[$0].typeCount) : 0 } ?? 0
+        block.storeBytes(of: UInt16(keyTypes), toByteOffset: 2, as: UInt16.self)
         block.storeBytes(of: Int32(keyNode ?? -1), toByteOffset: 4, as: Int32.self)
         block.storeBytes(of: UInt32(oNodes), toByteOffset: 8, as: UInt32.self)
         block.storeBytes(of: UInt32(oTypes), toByteOffset: 12, as: UInt32.self)
@@ -161,7 +165,8 @@ public final class NameTable: @unchecked Sendable {
     }
 
     /// The single allocation holding every buffer (all of trivial types). Its header:
-    /// key length (UInt32), the key name's node (Int32, -1 if none), the offsets of the
+    /// key length (UInt16), the number of the key name's type entries (UInt16; they are
+    /// the first type entries), the key name's node (Int32, -1 if none), the offsets of the
     /// nodes, type entries, arena, rotations, cycles and alternatives (UInt32 each), the
     /// rotation counters' storage and capacity; the key at `keyOffset`.
     let block: UnsafeMutableRawPointer
@@ -175,19 +180,35 @@ public final class NameTable: @unchecked Sendable {
     /// block. Nil (no such type: NODATA, ANY, CNAME fallback) sends the caller the long way.
     @inline(__always)
     static func keyAnswer(block: UnsafeRawPointer, type: RRType) -> UnsafeRawBufferPointer? {
-        let keyNode = Int(block.load(fromByteOffset: 4, as: Int32.self))
-        guard keyNode >= 0 else { return nil }
-        let nodes = block + Int(block.load(fromByteOffset: 8, as: UInt32.self))
-        let node = nodes.load(fromByteOffset: keyNode * MemoryLayout<Node>.stride, as: Node.self)
+        keyAnswer(block: block, type: type, peek: false)
+    }
+
+    /// Where the key name's answer for `type` starts, without touching the rotation
+    /// counter (a rotation's first alternative: the others follow it in the arena). For
+    /// the batch warm-up (`AnswerTable.WarmProbe`).
+    @inline(__always)
+    static func keyAnswerPeek(block: UnsafeRawPointer, type: RRType) -> UnsafeRawBufferPointer? {
+        keyAnswer(block: block, type: type, peek: true)
+    }
+
+    @inline(__always)
+    private static func keyAnswer(block: UnsafeRawPointer, type: RRType, peek: Bool) -> UnsafeRawBufferPointer? {
+        // The key name's entries are types[0..<count]; 0 when the key has no names of its
+        // own (or no types: NODATA, ANY, a CNAME fallback take the long way).
         let types = block + Int(block.load(fromByteOffset: 12, as: UInt32.self))
-        var i = Int(node.firstType)
-        let end = i + Int(node.typeCount)
+        var i = 0
+        let end = Int(block.load(fromByteOffset: 2, as: UInt16.self))
         while i < end {
             let e = types.load(fromByteOffset: i * MemoryLayout<TypeEntry>.stride, as: TypeEntry.self)
             if e.type == type.rawValue {
                 let arena = block + Int(block.load(fromByteOffset: 16, as: UInt32.self))
                 var answer = e.answer
-                if e.rotation != noRotation {
+                if e.rotation != noRotation && peek {
+                    let rotations = block + Int(block.load(fromByteOffset: 20, as: UInt32.self))
+                    let r = rotations.load(fromByteOffset: Int(e.rotation) &* MemoryLayout<Rotation>.stride, as: Rotation.self)
+                    let alternatives = block + Int(block.load(fromByteOffset: 28, as: UInt32.self))
+                    answer = alternatives.load(fromByteOffset: Int(r.alternativesOffset) &* MemoryLayout<AnswerRef>.stride, as: AnswerRef.self)
+                } else if e.rotation != noRotation {
                     let rotations = block + Int(block.load(fromByteOffset: 20, as: UInt32.self))
                     let r = rotations.load(fromByteOffset: Int(e.rotation) &* MemoryLayout<Rotation>.stride, as: Rotation.self)
                     let storage = block.load(fromByteOffset: 32, as: UnsafeRawPointer.self)
@@ -207,15 +228,13 @@ public final class NameTable: @unchecked Sendable {
         return nil
     }
     /// How many bytes at the start of a block answering the key name reads (header, key,
-    /// rotations, type entries; not the nodes and answers), at most `maxHotBytes`: what
-    /// a batch loop warms before the lookups.
+    /// rotations, the key name's type entries; not the answers), at most `maxHotBytes`:
+    /// what a batch loop warms before the lookups.
     @inline(__always)
     static func hotBytes(block: UnsafeRawPointer) -> Int {
-        let keyNode = Int(block.load(fromByteOffset: 4, as: Int32.self))
         let types = Int(block.load(fromByteOffset: 12, as: UInt32.self))
-        // The key name's type entries are the first ones (the builder puts them there).
-        let keyTypes = keyNode >= 0 ? types + 4 * MemoryLayout<TypeEntry>.stride : types
-        return min(keyTypes, maxHotBytes)
+        let keyTypes = Int(block.load(fromByteOffset: 2, as: UInt16.self))
+        return min(types + keyTypes * MemoryLayout<TypeEntry>.stride, maxHotBytes)
     }
 
     static let maxHotBytes = 640

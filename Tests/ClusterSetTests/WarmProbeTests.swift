@@ -1,0 +1,91 @@
+import ClusterSet
+import DNSWire
+import Testing
+
+/// The batch warm-up walks the lookup's own path: its last step names the memory the
+/// lookup then answers from, and it changes nothing a lookup sees.
+@Suite struct WarmProbeTests {
+    /// Parses `name` as a worker does and returns every range the probe names, in order,
+    /// with the lookup's result afterwards.
+    func walk(_ table: AnswerTable, _ name: String, _ type: RRType) throws -> (ranges: [UnsafeRawBufferPointer]?, answer: AnswerTable.Lookup) {
+        let query = MessageBuilder.query(id: 1, name: try DNSName(name), type: type)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 263, alignment: 8)
+        defer { scratch.deallocate() }
+        let q = try query.withUnsafeBytes { try QueryParser.question(in: $0, lowercasedInto: scratch) }
+        let lowered = UnsafeRawBufferPointer(scratch)
+        var ranges: [UnsafeRawBufferPointer]? = nil
+        if var probe = AnswerTable.WarmProbe(table: table, name: lowered, length: q.nameLength, hash: q.hash, type: type) {
+            var seen: [UnsafeRawBufferPointer] = []
+            for _ in 0..<AnswerTable.WarmProbe.steps {
+                guard let r = probe.next() else { break }
+                seen.append(r)
+            }
+            ranges = seen
+        }
+        return (ranges, table.lookup(name: lowered, length: q.nameLength, hash: q.hash, type: type))
+    }
+
+    @Test func serviceNameEndsOnItsAnswer() throws {
+        // One cluster: a fixed answer, so the probe's last range is exactly the lookup's.
+        let t = table(makeStore([serviceImport("web", "shop"), clusterSlice("web", "shop", cluster: "c1", address: "10.1.0.1")]))
+        let (ranges, answer) = try walk(t, "Web.shop.svc.clusterset.local", .a)
+        let steps = try #require(ranges)
+        guard case .answer(let blob) = answer else {
+            Issue.record("expected an answer, got \(answer)")
+            return
+        }
+        let last = try #require(steps.last)
+        #expect(last.baseAddress == blob.baseAddress)
+        #expect(last.count == min(blob.count, 128))
+        #expect(data(try ask(t, "web.shop.svc.clusterset.local", .a)) == ["10.1.0.1"])
+    }
+
+    @Test func rotatingAnswerIsNotAdvancedByTheProbe() throws {
+        let objects = [serviceImport("web", "shop")] + (1...3).map { clusterSlice("web", "shop", cluster: "c\($0)", address: "10.\($0).0.1") }
+        let plain = table(makeStore(objects, local: nil))
+        let probed = table(makeStore(objects, local: nil))
+        var a: [[String]] = []
+        var b: [[String]] = []
+        for _ in 0..<6 {
+            a.append(data(try ask(plain, "web.shop.svc.clusterset.local", .a)))
+            // Probes for both rotating answers (A, and SRV that follows it), then the same question.
+            for type in [RRType.a, .srv, .a] { #expect(try probe(probed, "web.shop.svc.clusterset.local", type)?.isEmpty == false) }
+            b.append(data(try ask(probed, "web.shop.svc.clusterset.local", .a)))
+        }
+        #expect(Set(a.flatMap { $0 }) == ["10.1.0.1", "10.2.0.1", "10.3.0.1"])
+        #expect(a == b)
+    }
+
+    /// The probe's ranges alone, no lookup.
+    func probe(_ table: AnswerTable, _ name: String, _ type: RRType) throws -> [UnsafeRawBufferPointer]? {
+        let query = MessageBuilder.query(id: 1, name: try DNSName(name), type: type)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 263, alignment: 8)
+        defer { scratch.deallocate() }
+        let q = try query.withUnsafeBytes { try QueryParser.question(in: $0, lowercasedInto: scratch) }
+        guard var p = AnswerTable.WarmProbe(table: table, name: UnsafeRawBufferPointer(scratch), length: q.nameLength, hash: q.hash, type: type) else { return nil }
+        var seen: [UnsafeRawBufferPointer] = []
+        while let r = p.next() { seen.append(r) }
+        return seen
+    }
+
+    @Test func clusterNameEndsOnItsNode() throws {
+        let t = table(makeStore([serviceImport("web", "shop"), clusterSlice("web", "shop", cluster: "c1", address: "10.1.0.1")]))
+        let (ranges, answer) = try walk(t, "c1.web.shop.svc.clusterset.local", .a)
+        let steps = try #require(ranges)
+        // Slot, table object, table slot (or two), the name itself, its node.
+        #expect(steps.count == 5 || steps.count == 6)
+        let name = try DNSName("c1.web.shop.svc.clusterset.local").wire
+        #expect(Array(steps[steps.count - 2]) == name)
+        if case .answer = answer {} else { Issue.record("expected an answer, got \(answer)") }
+    }
+
+    @Test func namesOutsideServicesHaveNoProbe() throws {
+        let t = table(makeStore([serviceImport("web", "shop"), clusterSlice("web", "shop", cluster: "c1", address: "10.1.0.1")]))
+        #expect(try walk(t, "clusterset.local", .soa).ranges == nil)
+        #expect(try walk(t, "shop.svc.clusterset.local", .a).ranges == nil)
+        #expect(try walk(t, "example.org", .a).ranges == nil)
+        // Under a service name that does not exist: the probe stops at the empty slot.
+        let missing = try #require(try walk(t, "nope.shop.svc.clusterset.local", .a).ranges)
+        #expect(missing.count <= 2)
+    }
+}
