@@ -93,30 +93,28 @@ final class UDPWorker: @unchecked Sendable {
     }
 
     func start() {
-        switch io {
-        case .dispatch:
-            let s = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            s.setEventHandler { [unowned self] in self.drain() }
-            s.setCancelHandler { [fd] in _ = close(fd) }
-            source = s
-            s.resume()
-        case .thread:
+        if io == .thread {
             // A blocking socket (sockets are made non-blocking; recvmmsg would return
             // EAGAIN at once and the loop would spin); the timeout only bounds how late
             // `stop()` is noticed.
             do {
                 try Socket.setBlocking(fd)
-            } catch {
-                logger.error("UDP worker cannot wait for datagrams: \(error)")
+                var tv = timeval(tv_sec: 0, tv_usec: 500_000)
+                _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                let t = Thread { [self] in self.loop() }
+                t.name = "sextant udp"
+                t.qualityOfService = .userInteractive
+                t.start()
                 return
+            } catch {
+                logger.warning("UDP worker falls back to a Dispatch source: \(error)")
             }
-            var tv = timeval(tv_sec: 0, tv_usec: 500_000)
-            _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            let t = Thread { [self] in self.loop() }
-            t.name = "sextant udp"
-            t.qualityOfService = .userInteractive
-            t.start()
         }
+        let s = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        s.setEventHandler { [unowned self] in self.drain() }
+        s.setCancelHandler { [fd] in _ = close(fd) }
+        source = s
+        s.resume()
     }
 
     func stop() {
