@@ -30,6 +30,8 @@ extension AnswerTable {
         var state: State
         let hash: UInt64
         let type: RRType
+        /// The question is the service's own name (the block path), not a name below it.
+        let serviceName: Bool
 
         /// A probe for a question; nil when the name is not under a service (the zone
         /// files' names are one table, small and usually in cache).
@@ -42,8 +44,6 @@ extension AnswerTable {
             self.type = type
             serviceName = third == 0
         }
-
-        let serviceName: Bool
 
         /// The memory the following step reads (possibly empty), having read what the
         /// previous one named; nil once the probe has reached the answer.

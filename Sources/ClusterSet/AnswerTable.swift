@@ -85,12 +85,16 @@ public final class AnswerTable: @unchecked Sendable {
         var underServices: Bool
 
         @inline(__always)
-        func labelStart(fromEnd k: Int) -> Int { Int(truncatingIfNeeded: (ring &>> UInt64(k &* 8)) & 0xFF) }
+        func labelStart(fromEnd k: Int) -> Int { AnswerTable.labelStart(ring, fromEnd: k) }
 
         /// Start of `<svc>.<ns>.svc.<zone>` inside the name, when the name is at or below one.
         @inline(__always)
         var serviceStart: Int? { underServices && before >= 3 ? labelStart(fromEnd: 2) : nil }
     }
+
+    /// The `k`-th newest label start a ring word holds (one byte each, newest lowest).
+    @inline(__always)
+    static func labelStart(_ ring: UInt64, fromEnd k: Int) -> Int { Int(truncatingIfNeeded: (ring &>> UInt64(k &* 8)) & 0xFF) }
 
     /// Finds the zone (the longest apex that ends the name on a label boundary) in one
     /// walk over the labels; nil when no served zone holds the name.
@@ -105,7 +109,7 @@ public final class AnswerTable: @unchecked Sendable {
             n &+= 1
             i &+= 1 &+ Int(name[i])
         }
-        @inline(__always) func labelStart(fromEnd k: Int) -> Int { Int(truncatingIfNeeded: (ring &>> UInt64(k &* 8)) & 0xFF) }
+        @inline(__always) func labelStart(fromEnd k: Int) -> Int { Self.labelStart(ring, fromEnd: k) }
         var zone = -1
         // How many of the ring's newest labels are the apex's.
         var apexLabels = 0
@@ -140,7 +144,7 @@ public final class AnswerTable: @unchecked Sendable {
         // Drop the apex's labels: the ring then starts with the label before the apex.
         let before = n &- apexLabels
         ring = ring &>> UInt64(truncatingIfNeeded: apexLabels &* 8)
-        let underServices = before > 0 && Self.isServiceLabel(name, at: Int(truncatingIfNeeded: ring & 0xFF))
+        let underServices = before > 0 && Self.isServiceLabel(name, at: Self.labelStart(ring, fromEnd: 0))
         return Location(zone: zone, ring: ring, before: before, underServices: underServices)
     }
 

@@ -71,14 +71,14 @@ public final class ClusterSetStore {
         switch event {
         case .upsert(let o):
             let key = o.key
-            if entries[key]?.object == o {
+            let old = entries[key]
+            if old?.object == o {
                 entries[key]?.source = source
                 return
             }
-            let old = entries[key]?.role
             let role = classify(o)
             entries[key] = Entry(object: o, source: source, role: role)
-            touch(old, role, key: key)
+            touch(old?.role, role, key: key)
         case .delete(let key):
             guard let gone = entries.removeValue(forKey: key) else { return }
             touch(gone.role, nil, key: key)
@@ -177,7 +177,9 @@ public final class ClusterSetStore {
     /// Objects held but not used, by reason: a metric for operators.
     public var ignoredCounts: [String: Int] {
         var out: [String: Int] = [:]
-        for case .ignored(let why) in entries.values.map(\.role) { out[why, default: 0] += 1 }
+        for e in entries.values {
+            if case .ignored(let why) = e.role { out[why, default: 0] += 1 }
+        }
         if !unnamable.isEmpty { out["service name or namespace is not a DNS label"] = unnamable.count }
         return out
     }

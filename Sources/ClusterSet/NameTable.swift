@@ -203,21 +203,20 @@ public final class NameTable: @unchecked Sendable {
             if e.type == type.rawValue {
                 let arena = block + Int(block.load(fromByteOffset: 16, as: UInt32.self))
                 var answer = e.answer
-                if e.rotation != noRotation && peek {
+                if e.rotation != noRotation {
                     let rotations = block + Int(block.load(fromByteOffset: 20, as: UInt32.self))
                     let r = rotations.load(fromByteOffset: Int(e.rotation) &* MemoryLayout<Rotation>.stride, as: Rotation.self)
-                    let alternatives = block + Int(block.load(fromByteOffset: 28, as: UInt32.self))
-                    answer = alternatives.load(fromByteOffset: Int(r.alternativesOffset) &* MemoryLayout<AnswerRef>.stride, as: AnswerRef.self)
-                } else if e.rotation != noRotation {
-                    let rotations = block + Int(block.load(fromByteOffset: 20, as: UInt32.self))
-                    let r = rotations.load(fromByteOffset: Int(e.rotation) &* MemoryLayout<Rotation>.stride, as: Rotation.self)
-                    let storage = block.load(fromByteOffset: 32, as: UnsafeRawPointer.self)
-                        .assumingMemoryBound(to: UnsafeAtomic<Int>.Storage.self)
-                    let position = RotationCounters.position(UnsafeMutablePointer(mutating: storage), capacity: block.load(fromByteOffset: 40, as: Int.self),
-                                                             Int(r.counter), advance: r.advance)
-                    let step = Int(UInt(bitPattern: position) % UInt(r.cycleLength))
-                    let cycles = block + Int(block.load(fromByteOffset: 24, as: UInt32.self))
-                    let alt = Int(cycles.load(fromByteOffset: (Int(r.cycleOffset) &+ step) &* 2, as: UInt16.self))
+                    // A peek takes the first alternative and leaves the counter alone.
+                    var alt = 0
+                    if !peek {
+                        let storage = block.load(fromByteOffset: 32, as: UnsafeRawPointer.self)
+                            .assumingMemoryBound(to: UnsafeAtomic<Int>.Storage.self)
+                        let position = RotationCounters.position(UnsafeMutablePointer(mutating: storage), capacity: block.load(fromByteOffset: 40, as: Int.self),
+                                                                 Int(r.counter), advance: r.advance)
+                        let step = Int(UInt(bitPattern: position) % UInt(r.cycleLength))
+                        let cycles = block + Int(block.load(fromByteOffset: 24, as: UInt32.self))
+                        alt = Int(cycles.load(fromByteOffset: (Int(r.cycleOffset) &+ step) &* 2, as: UInt16.self))
+                    }
                     let alternatives = block + Int(block.load(fromByteOffset: 28, as: UInt32.self))
                     answer = alternatives.load(fromByteOffset: (Int(r.alternativesOffset) &+ alt) &* MemoryLayout<AnswerRef>.stride, as: AnswerRef.self)
                 }

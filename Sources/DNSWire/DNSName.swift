@@ -15,8 +15,6 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
         wire.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
-    public static func == (a: DNSName, b: DNSName) -> Bool { a.wire == b.wire }
-
     /// Wraps wire bytes that are known to be a valid, lower-cased name.
     init(uncheckedWire: [UInt8]) { self.wire = uncheckedWire }
 

@@ -70,7 +70,7 @@ final class KubeTestServer: @unchecked Sendable {
         p.arguments = args
         let out = Pipe()
         p.standardOutput = out
-        FileManager.default.createFile(atPath: dir + "/server.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/server.log", contents: nil)
         p.standardError = FileHandle(forWritingAtPath: dir + "/server.log")
         try p.run()
         process = p
