@@ -1,11 +1,11 @@
 import DNSWire
 
-/// Compiled answers for a group of names (one service in one zone, or one zone file),
-/// relocatable into any `AnswerTable`.
+/// Compiled answers for a group of names (one zone file's, or the `dns-version` TXT),
+/// relocatable into a `NameTable` by `AnswerTableBuilder`.
 ///
-/// Compiling (compression, wire encoding) is the expensive part of building a table, so
-/// the store keeps one fragment per service and a data change recompiles only the
-/// fragments of the services it touches; assembling a table from fragments is copying.
+/// The general compiler: any record type, through `ResourceRecord` and `MessageBuilder`.
+/// Zone files change rarely; services, which change all the time and number in the
+/// thousands, go through `ServiceTableWriter` instead.
 public struct AnswerFragment: Sendable {
     struct Name: Sendable {
         var wire: [UInt8]
@@ -15,23 +15,11 @@ public struct AnswerFragment: Sendable {
         var acceptsPortNames: Bool
     }
 
-    enum Ref: Sendable {
-        /// offset and length in `arena`.
-        case blob(UInt32, UInt32)
-        /// index into `rotations`.
-        case rotation(Int)
-    }
-
-    struct Rotation: Sendable {
-        var counter: Int
-        var advance: Bool
-        var cycle: [UInt16]
-        var alternatives: [(UInt32, UInt32)]
-    }
+    /// An answer's offset and length in `arena`.
+    typealias Ref = (offset: UInt32, length: UInt32)
 
     var arena: [UInt8] = []
     var names: [Name] = []
-    var rotations: [Rotation] = []
 
     /// Bytes of compiled answers, for sizing reports.
     public var byteCount: Int { arena.count }
@@ -54,19 +42,11 @@ public struct AnswerFragment: Sendable {
         switch spec {
         case .fixed(let s):
             return store(Self.compile(owner: owner, s))
-        case .rotating(let counter, let advance, let cycle, let alternatives):
-            var alts: [(UInt32, UInt32)] = []
-            for s in alternatives {
-                guard case .blob(let o, let l) = store(Self.compile(owner: owner, s)) else { continue }
-                alts.append((o, l))
-            }
-            rotations.append(Rotation(counter: counter, advance: advance, cycle: cycle, alternatives: alts))
-            return .rotation(rotations.count - 1)
         }
     }
 
     private mutating func store(_ bytes: [UInt8]) -> Ref {
-        let r = Ref.blob(UInt32(arena.count), UInt32(bytes.count))
+        let r: Ref = (UInt32(arena.count), UInt32(bytes.count))
         arena.append(contentsOf: bytes)
         return r
     }

@@ -33,13 +33,6 @@ public struct AnswerTableBuilder: Sendable {
         for rr in zone.records { add(record: rr) }
     }
 
-    /// Registers a zone's apex and SOA without its records: a service's table needs the
-    /// zone numbering and negative answers, not the zone file's names.
-    public mutating func add(zoneApex zone: ZoneContent) {
-        apexes.append(zone.apex)
-        soas.append(zone.soa)
-    }
-
     /// Adds one record to whichever served zone holds its owner (the longest apex).
     /// Identical records are kept once (RFC 2181 §5: an RRset has no duplicates).
     public mutating func add(record rr: ResourceRecord) {
@@ -55,7 +48,7 @@ public struct AnswerTableBuilder: Sendable {
         drafts[rr.name] = d
     }
 
-    /// Adds names compiled elsewhere (a service's answers) to the zone with `apex`.
+    /// Adds names compiled apart (the `dns-version` TXT) to the zone with `apex`.
     /// A fragment for a zone that was not added is dropped.
     public mutating func add(fragment: AnswerFragment, zone apex: DNSName) {
         guard let z = apexes.firstIndex(of: apex) else { return }
@@ -97,15 +90,12 @@ public struct AnswerTableBuilder: Sendable {
         AnswerTable(base: buildNameTable(counters: counters), ready: ready)
     }
 
-    /// The names as one `NameTable`; `key` (a service's name) is stored with it for the
-    /// answer table's service index.
-    public func buildNameTable(counters: RotationCounters, key: DNSName? = nil) -> NameTable {
+    /// The names as one `NameTable`: the answer table's base (zone files and the service
+    /// zones' fixed names).
+    public func buildNameTable(counters: RotationCounters) -> NameTable {
         var arena: [UInt8] = [0]  // offset 0 stays unused so AnswerRef(0, 0) means none
         var nodes: [NameTable.Node] = []
         var types: [NameTable.TypeEntry] = []
-        var rotations: [NameTable.Rotation] = []
-        var cycles: [UInt16] = []
-        var alternatives: [NameTable.AnswerRef] = []
         var nameOffsets: [UInt32] = []
 
         // The hash index doubles as the name-to-node map while assembling: FNV over the
@@ -166,39 +156,23 @@ public struct AnswerTableBuilder: Sendable {
         for (fragment, zone) in all {
             let base = UInt32(arena.count)
             arena.append(contentsOf: fragment.arena)
-            func relocate(_ r: AnswerFragment.Ref) -> (NameTable.AnswerRef, UInt32) {
-                switch r {
-                case .blob(let o, let l):
-                    return (.init(offset: base + o, length: l), NameTable.noRotation)
-                case .rotation(let i):
-                    let rot = fragment.rotations[i]
-                    rotations.append(.init(
-                        counter: UInt32(rot.counter), advance: rot.advance, cycleOffset: UInt32(cycles.count),
-                        cycleLength: UInt32(max(rot.cycle.count, 1)), alternativesOffset: UInt32(alternatives.count)))
-                    cycles += rot.cycle.isEmpty ? [0] : rot.cycle
-                    alternatives += rot.alternatives.map { .init(offset: base + $0.0, length: $0.1) }
-                    return (.none, UInt32(rotations.count - 1))
-                }
-            }
+            func relocate(_ r: AnswerFragment.Ref) -> NameTable.AnswerRef { .init(offset: base + r.offset, length: r.length) }
             for name in fragment.names {
                 let n = emptyNode(name.wire[...], zone: zone)
                 for (type, ref) in name.types {
-                    let (answer, rotation) = relocate(ref)
-                    pending.append((Int32(n), .init(type: type, answer: answer, rotation: rotation)))
+                    pending.append((Int32(n), .init(type: type, answer: relocate(ref), rotation: NameTable.noRotation)))
                 }
-                if let a = name.any, case (let ref, _) = relocate(a), nodes[n].any.isNone { nodes[n].any = ref }
-                if let f = name.fallback, case (let ref, _) = relocate(f) { nodes[n].fallback = ref }
+                if let a = name.any, nodes[n].any.isNone { nodes[n].any = relocate(a) }
+                if let f = name.fallback { nodes[n].fallback = relocate(f) }
                 if name.acceptsPortNames { nodes[n].acceptsPortNames = true }
             }
         }
         // Empty non-terminals: every ancestor of an owner, down to its zone apex, exists.
-        // Walking up stops at the first ancestor already present: its own are too. A
-        // service's table stops at the service's name: lookups reach it only through
-        // that name, and the answer table knows the names above it.
+        // Walking up stops at the first ancestor already present: its own are too.
         let owners = nodes.count
         for n in 0..<owners {
             let zone = Int(nodes[n].zone)
-            let stop = key?.wire.count ?? apexes[zone].wire.count
+            let stop = apexes[zone].wire.count
             let offset = Int(nameOffsets[n])
             let length = nameLength(arena, offset)
             var i = 0
@@ -212,15 +186,12 @@ public struct AnswerTableBuilder: Sendable {
                 _ = emptyNode(parent[...], zone: zone)
             }
         }
-        // Type entries, contiguous per node (a counting sort keeps arrival order); the key
-        // name's first, next to the block's header (`NameTable.hotBytes`).
-        let keyNode = key.flatMap { k in find(k.wire[...], NameHash.hash(k.wire[...])).found }
+        // Type entries, contiguous per node (a counting sort keeps arrival order).
         var perNode = [Int](repeating: 0, count: nodes.count)
         for p in pending { perNode[Int(p.node)] += 1 }
         var first = [Int](repeating: 0, count: nodes.count)
         var next = 0
-        if let k = keyNode { first[k] = 0; next = perNode[k] }
-        for n in 0..<nodes.count where n != keyNode {
+        for n in 0..<nodes.count {
             first[n] = next
             next += perNode[n]
         }
@@ -254,9 +225,8 @@ public struct AnswerTableBuilder: Sendable {
                                   negativeSOA: soaRef))
         }
 
-        return NameTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes,
-                         rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters,
-                         key: key?.wire ?? [], keyNode: keyNode)
+        return arena.withUnsafeBytes { arena in NameTable(arena: arena, slots: slots, nodes: nodes, types: types, zoneInfo: zoneInfo, zones: apexes,
+                         rotations: [], cycles: [], alternatives: [], counters: counters, key: [], keyNode: nil) }
     }
 
     /// Wire length of the name stored at `offset`.

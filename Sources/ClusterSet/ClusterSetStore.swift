@@ -1,4 +1,9 @@
+import Dispatch
 import DNSWire
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The objects of the cluster set and the answers they compile to.
 ///
@@ -20,6 +25,13 @@ public final class ClusterSetStore {
         case gateway
         case ignored(String)
 
+        var isImport: Bool {
+            switch self {
+            case .aggregateImport, .legacyImport: return true
+            default: return false
+            }
+        }
+
         var service: ServiceKey? {
             switch self {
             case .aggregateImport(let k), .legacyImport(let k, _), .slice(let k, _, _): return k
@@ -38,7 +50,31 @@ public final class ClusterSetStore {
         var role: Role
     }
 
-    private var byService: [ServiceKey: Set<ObjectKey>] = [:]
+    private var byService: [ServiceKey: Members] = [:]
+
+    /// A service's objects: their keys in order (the order answers are built in, kept
+    /// as they arrive rather than sorted per compile) and how many are ServiceImports.
+    struct Members {
+        var keys: [ObjectKey] = []
+        var imports = 0
+
+        mutating func insert(_ key: ObjectKey, isImport: Bool) {
+            var lo = 0, hi = keys.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if keys[mid] < key { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo == keys.count || keys[lo] != key else { return }
+            keys.insert(key, at: lo)
+            if isImport { imports += 1 }
+        }
+
+        mutating func remove(_ key: ObjectKey, isImport: Bool) {
+            guard let i = keys.firstIndex(of: key) else { return }
+            keys.remove(at: i)
+            if isImport { imports -= 1 }
+        }
+    }
     /// The Gateway objects' keys, so connectivity is computed without a scan of everything.
     private var gatewayKeys: Set<ObjectKey> = []
     private var dirty: Set<ServiceKey> = []
@@ -53,7 +89,14 @@ public final class ClusterSetStore {
     private var emptyNonTerminals: NameSet?
     /// The zone files' table and the zones it was built from.
     private var base: (zones: [ZoneContent], serviceZones: [DNSName], table: NameTable)?
-    private var counterSlots: [String: Int] = [:]
+    /// Rotation slots handed out so far; compile threads ask for them concurrently.
+    private let counterSlots = Mutex<[CounterKey: Int]>([:])
+
+    /// A rotation's identity: stable across recompiles, so its position survives them.
+    struct CounterKey: Hashable {
+        var service: ServiceKey
+        var type: RRType
+    }
     public private(set) var counters = RotationCounters(capacity: 64)
     private var connectivity: (local: String?, connected: Set<String>?) = (nil, nil)
     /// Services whose name or namespace cannot be a DNS label (over 63 octets, a dot).
@@ -103,12 +146,12 @@ public final class ClusterSetStore {
         if new == .gateway { gatewayKeys.insert(key) }
         if let s = old?.service {
             dirty.insert(s)
-            byService[s]?.remove(key)
-            if byService[s]?.isEmpty == true { byService[s] = nil }
+            byService[s]?.remove(key, isImport: old?.isImport == true)
+            if byService[s]?.keys.isEmpty == true { byService[s] = nil }
         }
         if let s = new?.service {
             dirty.insert(s)
-            byService[s, default: []].insert(key)
+            byService[s, default: Members()].insert(key, isImport: new?.isImport == true)
         }
     }
 
@@ -192,14 +235,7 @@ public final class ClusterSetStore {
     }
     public var serviceCount: Int { byService.keys.filter { hasImport($0) }.count }
 
-    func hasImport(_ s: ServiceKey) -> Bool {
-        (byService[s] ?? []).contains { key in
-            switch entries[key]?.role {
-            case .aggregateImport?, .legacyImport?: return true
-            default: return false
-            }
-        }
-    }
+    func hasImport(_ s: ServiceKey) -> Bool { (byService[s]?.imports ?? 0) > 0 }
 
     // MARK: connectivity
 
@@ -248,10 +284,12 @@ public final class ClusterSetStore {
         let resolver = ServiceResolver(
             config: configuration, localCluster: conn.local,
             isConnected: { c in conn.connected?.contains(c) ?? true },
-            counterSlot: { [unowned self] k in self.slot(k) })
+            counterSlot: { [unowned self] k, t in self.slot(k, t) })
 
-        let targets: [ServiceKey] = allDirty ? Array(Set(byService.keys).union(tables.keys)) : Array(dirty)
+        // Every service with objects or a table: those with objects, then tables left over.
+        let targets: [ServiceKey] = allDirty ? Array(byService.keys) + tables.keys.filter { byService[$0] == nil } : Array(dirty)
         var namespacesChanged = emptyNonTerminals == nil || allDirty
+        var work: [ServiceKey] = []
         for key in targets {
             unnamable.remove(key)
             guard hasImport(key) else {
@@ -263,19 +301,10 @@ public final class ClusterSetStore {
                 if setTables(key, nil) { namespacesChanged = true }
                 continue
             }
-            let o = objectsOf(key)
-            var list: [NameTable] = []
-            for z in serviceZones {
-                guard let specs = resolver.specs(service: key, objects: o, zone: z),
-                      let serviceName = try? z.prepending(label: Array("svc".utf8))
-                          .prepending(label: Array(key.namespace.utf8)).prepending(label: Array(key.name.utf8)) else { continue }
-                var b = AnswerTableBuilder()
-                for zone in zones { b.add(zoneApex: zone) }
-                b.add(fragment: AnswerFragment(compiling: specs), zone: z)
-                list.append(b.buildNameTable(counters: counters, key: serviceName))
-            }
-            if setTables(key, list.isEmpty ? nil : list) { namespacesChanged = true }
+            work.append(key)
         }
+        let compiled = compile(work, resolver: resolver, zones: zones.map(\.apex), serviceZones: serviceZones)
+        for (key, list) in zip(work, compiled) where setTables(key, list) { namespacesChanged = true }
         dirty = []
         allDirty = false
 
@@ -293,6 +322,57 @@ public final class ClusterSetStore {
         }
         return AnswerTable(base: baseTable, services: directory,
                            emptyNonTerminals: emptyNonTerminals ?? NameSet([]), ready: ready)
+    }
+
+    /// Services compiled on one thread: below this, starting threads costs more than it saves.
+    public static let parallelThreshold = 256
+    static let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
+    /// Each service's tables (nil: none), on every core when there are many services.
+    /// Objects and configuration are only read meanwhile; rotation slots are handed out
+    /// under a lock, and the counters are sized first so that none grows meanwhile.
+    private func compile(_ work: [ServiceKey], resolver: ServiceResolver, zones: [DNSName], serviceZones: [DNSName]) -> [[NameTable]?] {
+        reserveCounters(extra: work.count * 2)
+        let counters = self.counters
+        let zoneIndexes = serviceZones.map { z in zones.firstIndex(of: z) ?? 0 }
+        let out = UnsafeMutableBufferPointer<[NameTable]?>.allocate(capacity: work.count)
+        out.initialize(repeating: nil)
+        defer {
+            out.deinitialize()
+            out.deallocate()
+        }
+        let parts = work.count >= Self.parallelThreshold ? Self.cores : 1
+        let body = { (part: Int) in
+            var writer = ServiceTableWriter()
+            // Interleaved shares (measured steadier than contiguous halves).
+            var i = part
+            while i < work.count {
+                let key = work[i]
+                let o = self.objectsOf(key)
+                var list: [NameTable] = []
+                for (z, zoneIndex) in zip(serviceZones, zoneIndexes) {
+                    if let t = resolver.table(service: key, objects: o, zone: z, zoneIndex: zoneIndex, writer: &writer, counters: counters) {
+                        list.append(t)
+                    }
+                }
+                out[i] = list.isEmpty ? nil : list
+                i += parts
+            }
+        }
+        if parts == 1 {
+            body(0)
+        } else {
+            let threads = CompileThreads(body: body)
+            DispatchQueue.concurrentPerform(iterations: parts) { threads.body($0) }
+        }
+        return Array(out)
+    }
+
+    /// The compile loop, handed to Dispatch's threads.
+    private struct CompileThreads: @unchecked Sendable {
+        // @unchecked: the threads read the store and the resolver, which nothing writes
+        // until they are done, write disjoint results, and take rotation slots under a lock.
+        let body: (Int) -> Void
     }
 
     /// Replaces a service's tables in the directory; true when a namespace appeared or
@@ -333,12 +413,12 @@ public final class ClusterSetStore {
     }
 
     static func isLabel(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= Wire.Name.maxLabelLength && !s.contains(".")
+        !s.isEmpty && s.utf8.count <= Wire.Name.maxLabelLength && !s.utf8.contains(UInt8(ascii: "."))
     }
 
     func objectsOf(_ key: ServiceKey) -> ServiceObjects {
         var o = ServiceObjects()
-        for k in (byService[key] ?? []).sorted() {
+        for k in byService[key]?.keys ?? [] {
             guard let e = entries[k] else { continue }
             switch (e.role, e.object) {
             case (.aggregateImport, .serviceImport(let si)): o.imports.append(si)
@@ -350,12 +430,24 @@ public final class ClusterSetStore {
         return o
     }
 
-    /// A stable counter slot per rotation key; grows the counters (keeping positions).
-    func slot(_ key: String) -> Int {
-        if let s = counterSlots[key] { return s }
-        let s = counterSlots.count
-        counterSlots[key] = s
-        if s >= counters.capacity { counters = RotationCounters(capacity: counters.capacity * 2, copying: counters) }
-        return s
+    /// A stable counter slot per rotation key. The counters must have room
+    /// (`reserveCounters`): they cannot grow while compile threads run.
+    func slot(_ service: ServiceKey, _ type: RRType) -> Int {
+        let key = CounterKey(service: service, type: type)
+        return counterSlots.withLock { slots in
+            if let s = slots[key] { return s }
+            let s = slots.count
+            slots[key] = s
+            return s
+        }
+    }
+
+    /// Grows the counters (keeping positions) so that `extra` more slots fit.
+    func reserveCounters(extra: Int) {
+        let needed = counterSlots.withLock { $0.count } + extra
+        guard needed > counters.capacity else { return }
+        var capacity = counters.capacity
+        while capacity < needed { capacity *= 2 }
+        counters = RotationCounters(capacity: capacity, copying: counters)
     }
 }

@@ -32,12 +32,8 @@ public struct Sections: Sendable, Equatable {
     }
 }
 
-/// One type's answer at a name: fixed, or one of several alternatives chosen per query
-/// by a shared counter (smooth weighted round robin, compiled into a cycle).
+/// One type's answer at a name. Zone-file names answer fixed RRsets; rotating answers
+/// are a service's, compiled by `ServiceTableWriter`.
 public enum AnswerSpec: Sendable, Equatable {
     case fixed(Sections)
-    /// - counter: slot in `RotationCounters`, stable for the service across data changes.
-    /// - advance: whether a query moves the counter (A and AAAA) or only reads it (SRV).
-    /// - cycle: indexes into `alternatives`, one full round of the rotation.
-    case rotating(counter: Int, advance: Bool, cycle: [UInt16], alternatives: [Sections])
 }

@@ -104,7 +104,7 @@ public final class NameTable: @unchecked Sendable {
     /// answer table indexes it; empty for the zone files' table.
     let key: (bytes: UnsafeRawPointer, length: Int, hash: UInt64)
 
-    init(arena a: [UInt8], slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName],
+    init(arena a: UnsafeRawBufferPointer, slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName],
          rotations r: [Rotation], cycles c: [UInt16], alternatives alt: [AnswerRef], counters: RotationCounters,
          key k: [UInt8], keyNode: Int?) {
         // One block for everything: a lookup touches adjacent memory (a service's table
@@ -122,7 +122,8 @@ public final class NameTable: @unchecked Sendable {
         // What answering the key name reads comes first (rotations, their cycles and
         // alternatives, the type entries, the key name's first): `hotBytes`.
         let oRotations = place(r), oCycles = place(c), oAlternatives = place(alt), oTypes = place(t)
-        let oNodes = place(n), oSlots = place(s), oZones = place(z), oArena = place(a)
+        let oNodes = place(n), oSlots = place(s), oZones = place(z), oArena = size
+        size += a.count
         let block = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
         func copy<T>(_ src: [T], at offset: Int) -> UnsafeMutableBufferPointer<T> {
             let p = (block + offset).bindMemory(to: T.self, capacity: src.count)
@@ -157,7 +158,7 @@ public final class NameTable: @unchecked Sendable {
         alternatives = copy(alt, at: oAlternatives)
         cycles = copy(c, at: oCycles)
         let bytes = UnsafeMutableRawBufferPointer(start: block + oArena, count: a.count)
-        a.withUnsafeBytes { if a.count > 0 { bytes.copyMemory(from: $0) } }
+        if a.count > 0 { bytes.copyMemory(from: a) }
         arena = bytes
         self.counters = counters
         slotMask = s.count - 1

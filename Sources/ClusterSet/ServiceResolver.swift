@@ -7,8 +7,8 @@ struct ServiceResolver {
     let config: StoreConfiguration
     let localCluster: String?
     let isConnected: (String) -> Bool
-    /// Gives a stable counter slot for a rotation key.
-    let counterSlot: (String) -> Int
+    /// Gives a stable counter slot for a service's rotation of a type.
+    let counterSlot: (ServiceKey, RRType) -> Int
 
     static let srvPriority: UInt16 = 0
     static let srvWeight: UInt16 = 50
@@ -36,53 +36,72 @@ struct ServiceResolver {
 
     // MARK: cluster records
 
-    /// The service's slices in name order, without legacy slices of clusters that also
-    /// have a current-format one (objects.md).
-    func slicesInUse(_ o: ServiceObjects) -> [(cluster: String, legacy: Bool, object: EndpointSlice)] {
-        let current = Set(o.slices.filter { !$0.legacy }.map(\.cluster))
-        return o.slices
-            .filter { !($0.legacy && current.contains($0.cluster)) }
-            .sorted { $0.object.metadata.name < $1.object.metadata.name }
+    /// Indexes of the service's slices in name order, without legacy slices of clusters
+    /// that also have a current-format one (objects.md). Indexes, not copies: a slice
+    /// copied is a retain per field.
+    func slicesInUse(_ o: ServiceObjects) -> [Int] {
+        var current: [String] = []
+        for s in o.slices where !s.legacy && !current.contains(s.cluster) { current.append(s.cluster) }
+        return o.slices.indices
+            .filter { !(o.slices[$0].legacy && current.contains(o.slices[$0].cluster)) }
+            .sorted { o.slices[$0].object.metadata.name < o.slices[$1].object.metadata.name }
+    }
+
+    /// The record of `cluster` in `records`, added if missing; records stay in cluster
+    /// order (a handful: a linear search beats a dictionary).
+    static func record(_ cluster: String, in records: inout [ClusterRecord]) -> Int {
+        var i = 0
+        while i < records.count {
+            if records[i].cluster == cluster { return i }
+            if cluster < records[i].cluster { break }
+            i += 1
+        }
+        records.insert(ClusterRecord(cluster: cluster), at: i)
+        return i
     }
 
     /// ClusterSetIP: per cluster, the service IP of each family from the current-format
     /// slices; legacy slices only where the cluster has no current one.
     func clusterSetIPRecords(_ o: ServiceObjects) -> [ClusterRecord] {
-        var byCluster: [String: ClusterRecord] = [:]
-        let current = Set(o.slices.filter { !$0.legacy }.map(\.cluster))
-        for s in slicesInUse(o) {
-            var r = byCluster[s.cluster] ?? ClusterRecord(cluster: s.cluster)
+        var records: [ClusterRecord] = []
+        for k in slicesInUse(o) {
+            let s = o.slices[k]
+            let i = Self.record(s.cluster, in: &records)
             if s.legacy {
                 // Legacy slices list backend Pods: healthy with at least one; the service
                 // IP comes from the legacy ServiceImport.
-                if !s.object.endpoints.isEmpty { r.healthy = true }
+                if !s.object.endpoints.isEmpty { records[i].healthy = true }
             } else if let e = s.object.endpoints.first, let ip = e.addresses.first {
-                let wasEmpty = r.v4.isEmpty && r.v6.isEmpty
-                if ip.isIPv6 { if r.v6.isEmpty { r.v6 = [ip] } } else { if r.v4.isEmpty { r.v4 = [ip] } }
-                r.healthy = r.healthy || (e.ready ?? true)
-                if wasEmpty { r.ports = s.object.ports }
+                let wasEmpty = records[i].v4.isEmpty && records[i].v6.isEmpty
+                if ip.isIPv6 {
+                    if records[i].v6.isEmpty { records[i].v6 = [ip] }
+                } else if records[i].v4.isEmpty {
+                    records[i].v4 = [ip]
+                }
+                records[i].healthy = records[i].healthy || (e.ready ?? true)
+                if wasEmpty { records[i].ports = s.object.ports }
             }
-            if r.ports.isEmpty { r.ports = s.object.ports }
-            byCluster[s.cluster] = r
+            if records[i].ports.isEmpty { records[i].ports = s.object.ports }
         }
         for l in o.legacyImports {
-            var r = byCluster[l.cluster] ?? ClusterRecord(cluster: l.cluster)
-            if !current.contains(l.cluster) {
-                r.v4 = l.object.ips.filter { !$0.isIPv6 }.prefix(1).map { $0 }
-                r.v6 = l.object.ips.filter(\.isIPv6).prefix(1).map { $0 }
-                if r.ports.isEmpty { r.ports = l.object.ports }
+            let i = Self.record(l.cluster, in: &records)
+            if !o.slices.contains(where: { !$0.legacy && $0.cluster == l.cluster }) {
+                records[i].v4 = l.object.ips.filter { !$0.isIPv6 }.prefix(1).map { $0 }
+                records[i].v6 = l.object.ips.filter(\.isIPv6).prefix(1).map { $0 }
+                if records[i].ports.isEmpty { records[i].ports = l.object.ports }
             }
-            byCluster[l.cluster] = r
         }
-        return byCluster.values.sorted { $0.cluster < $1.cluster }
+        return records
     }
 
     /// Headless: per cluster, the union of its slices' endpoints that are ready (or
     /// published though not ready), merged by host name across address families.
     func headlessRecords(_ o: ServiceObjects) -> [ClusterRecord] {
-        var byCluster: [String: ClusterRecord] = [:]
-        for s in slicesInUse(o) {
-            var r = byCluster[s.cluster] ?? ClusterRecord(cluster: s.cluster)
+        var records: [ClusterRecord] = []
+        for k in slicesInUse(o) {
+            let s = o.slices[k]
+            let i = Self.record(s.cluster, in: &records)
+            var r = records[i]
             let publishAll = s.object.metadata.annotations[Self.publishNotReady] == "true"
             for e in s.object.endpoints where publishAll || (e.ready ?? true) {
                 guard let first = e.addresses.first else { continue }
@@ -91,18 +110,22 @@ struct ServiceResolver {
                 case .lighthouse: host = e.hostname ?? e.podName ?? first.dashed
                 case .mcs: host = e.hostname ?? first.dashed
                 }
-                var endpoint = r.endpoints.first(where: { $0.host == host }) ?? EndpointRecord(host: host)
+                let j = r.endpoints.firstIndex(where: { $0.host == host }) ?? {
+                    r.endpoints.append(EndpointRecord(host: host))
+                    return r.endpoints.count - 1
+                }()
+                var endpoint = r.endpoints[j]
                 for ip in e.addresses {
                     Self.addOnce(ip, v4: &endpoint.v4, v6: &endpoint.v6)
                     Self.addOnce(ip, v4: &r.v4, v6: &r.v6)
                 }
                 for p in s.object.ports where !endpoint.ports.contains(p) { endpoint.ports.append(p) }
-                if let i = r.endpoints.firstIndex(where: { $0.host == host }) { r.endpoints[i] = endpoint } else { r.endpoints.append(endpoint) }
+                r.endpoints[j] = endpoint
             }
             for p in s.object.ports where !r.ports.contains(p) { r.ports.append(p) }
-            byCluster[s.cluster] = r
+            records[i] = r
         }
-        return byCluster.values.sorted { $0.cluster < $1.cluster }
+        return records
     }
 
     /// Appends an address to the list of its family unless it is there already.
@@ -116,25 +139,37 @@ struct ServiceResolver {
 
     // MARK: names
 
-    /// The names a service owns in `zone`, or nil when the service does not exist there.
-    func specs(service key: ServiceKey, objects o: ServiceObjects, zone: DNSName) -> [NameSpec]? {
+    typealias Name = ServiceTableWriter.Name
+
+    /// An address record of an additional section, at a name of the table.
+    typealias Glue = (owner: Name, ip: IPAddress)
+
+    /// A rotation the SRV answers follow without moving it: the A rotation's counter and
+    /// cycle, and each alternative's additional section.
+    struct SRVRotation {
+        var counter: Int
+        var cycle: [UInt16]
+        var glue: [[Glue]]
+    }
+
+    /// The service's table in `zone`, or nil when the service does not exist there.
+    func table(service key: ServiceKey, objects o: ServiceObjects, zone: DNSName, zoneIndex: Int,
+               writer w: inout ServiceTableWriter, counters: RotationCounters) -> NameTable? {
         guard let type = (o.imports.first ?? o.legacyImports.first?.object)?.type,
-              let base = try? zone.prepending(label: Array("svc".utf8))
-                .prepending(label: Array(key.namespace.utf8)).prepending(label: Array(key.name.utf8))
-        else { return nil }
+              w.reset(service: key, zone: zone, zoneIndex: zoneIndex, ttl: config.ttl) else { return nil }
         switch type {
-        case .clusterSetIP: return clusterSetIPSpecs(key: key, objects: o, base: base)
-        case .headless: return headlessSpecs(objects: o, base: base)
+        case .clusterSetIP: writeClusterSetIP(key: key, objects: o, into: &w)
+        case .headless: guard writeHeadless(objects: o, into: &w) else { return nil }
         }
+        return w.finish(counters: counters)
     }
 
-    func rr(_ name: DNSName, _ ip: IPAddress) -> ResourceRecord {
-        ResourceRecord(name: name, type: ip.recordType, ttl: config.ttl, rdata: ip.record)
-    }
-
-    func srv(_ owner: DNSName, port: UInt16, target: DNSName) -> ResourceRecord {
-        ResourceRecord(name: owner, type: .srv, ttl: config.ttl,
-                       rdata: .srv(priority: Self.srvPriority, weight: Self.srvWeight, port: port, target: target))
+    /// A fixed answer of addresses at `owner`; nothing when there are none.
+    func addresses(_ ips: [IPAddress], at owner: Name, _ type: RRType, into w: inout ServiceTableWriter) {
+        guard !ips.isEmpty else { return }
+        w.beginAnswer(for: owner)
+        for ip in ips { w.address(owner, ip) }
+        w.fixed(owner, type, w.endAnswer())
     }
 
     /// Ports that get SRV records: in `mcs` mode unnamed ports get none.
@@ -143,96 +178,134 @@ struct ServiceResolver {
     }
 
     /// `_name._proto.<owner>` and `name.proto.<owner>` for a named port.
-    func portNames(_ p: ServicePort, under owner: DNSName) -> [DNSName] {
-        guard !p.name.isEmpty else { return [] }
-        var out: [DNSName] = []
-        for (a, b) in [("_" + p.name, "_" + p.proto), (p.name, p.proto)] {
-            if let n = try? owner.prepending(label: Array(b.utf8)).prepending(label: Array(a.utf8)) { out.append(n) }
+    func portNames(_ p: ServicePort, under owner: Name, _ w: inout ServiceTableWriter) -> (Name?, Name?) {
+        guard !p.name.isEmpty else { return (nil, nil) }
+        func name(_ prefix: UInt8?) -> Name? {
+            guard let proto = w.name(p.proto, prefix: prefix, under: owner) else { return nil }
+            return w.name(p.name, prefix: prefix, under: proto)
         }
-        return out
+        return (name(UInt8(ascii: "_")), name(nil))
     }
 
-    func label(_ text: String, under owner: DNSName) -> DNSName? {
-        var name = owner
-        // A cluster id of two labels (`<name>.<registry>`) is allowed in mcs mode only.
+    /// `<cluster>.<owner>`; a cluster id of two labels (`<name>.<registry>`) is allowed in
+    /// mcs mode only.
+    func clusterName(_ text: String, under owner: Name, _ w: inout ServiceTableWriter) -> Name? {
+        // One label, the common case, without splitting (a Character split is slow).
+        guard text.utf8.contains(UInt8(ascii: ".")) else { return w.name(text, under: owner) }
         let labels = text.split(separator: ".", omittingEmptySubsequences: false)
         if labels.count > 1 && (config.mode != .mcs || labels.count > 2) { return nil }
+        var name = owner
         for l in labels.reversed() {
-            guard !l.isEmpty, let n = try? name.prepending(label: Array(l.utf8)) else { return nil }
+            guard let n = w.name(String(l), under: name) else { return nil }
             name = n
         }
         return name
     }
 
-    /// SRV specs for `owner` and its per-port names, given the SRV records' ports.
-    func addSRV(_ specs: inout [NameSpec], owner: DNSName, ports: [ServicePort], target: (ServicePort) -> [DNSName], additional: [ResourceRecord], rotating: AnswerSpec? = nil) {
-        var all: [ResourceRecord] = []
-        var byName: [DNSName: [ResourceRecord]] = [:]
+    /// SRV answers at `owner` and at its per-port names, given the SRV records' ports and
+    /// each port's targets; the additional section holds the glue of the answer's targets
+    /// (or, following a rotation, the alternative's). Returns the owner's records, for ANY.
+    @discardableResult
+    func addSRV(owner: Name, ports: [ServicePort], targets: (ServicePort) -> [Name], glue: [Glue], rotation: SRVRotation? = nil,
+                into w: inout ServiceTableWriter) -> [(port: UInt16, target: Name)] {
+        var all: [(port: UInt16, target: Name)] = []
+        var byName: [(name: Name, records: [(port: UInt16, target: Name)])] = []
         for p in srvPorts(ports) {
-            for t in target(p) {
-                let r = srv(owner, port: p.port, target: t)
-                if !all.contains(r) { all.append(r) }
-                for n in portNames(p, under: owner) {
-                    let pr = srv(n, port: p.port, target: t)
-                    if !(byName[n] ?? []).contains(pr) { byName[n, default: []].append(pr) }
+            let ts = targets(p)
+            guard !ts.isEmpty else { continue }
+            for t in ts where !all.contains(where: { $0 == (p.port, t) }) { all.append((p.port, t)) }
+            let (underscored, plain) = portNames(p, under: owner, &w)
+            for case let n? in [underscored, plain] {
+                let i = byName.firstIndex { $0.name == n } ?? { byName.append((n, [])); return byName.count - 1 }()
+                for t in ts where !byName[i].records.contains(where: { $0 == (p.port, t) }) { byName[i].records.append((p.port, t)) }
+            }
+        }
+        guard !all.isEmpty else { return [] }
+        func answer(at n: Name, _ records: [(port: UInt16, target: Name)]) {
+            if let r = rotation {
+                var alternatives: [NameTable.AnswerRef] = []
+                for g in r.glue {
+                    w.beginAnswer(for: n)
+                    for s in records { w.srv(n, port: s.port, target: s.target) }
+                    for a in g { w.address(a.owner, a.ip, additional: true) }
+                    alternatives.append(w.endAnswer())
                 }
+                w.rotating(n, .srv, counter: r.counter, advance: false, cycle: r.cycle, alternatives: alternatives)
+                return
             }
+            w.beginAnswer(for: n)
+            for s in records { w.srv(n, port: s.port, target: s.target) }
+            for a in glue where records.contains(where: { $0.target == a.owner }) { w.address(a.owner, a.ip, additional: true) }
+            w.fixed(n, .srv, w.endAnswer())
         }
-        guard !all.isEmpty else { return }
-        func answer(_ records: [ResourceRecord]) -> AnswerSpec {
-            if case .rotating(let c, _, let cycle, let alts)? = rotating {
-                // The additional section follows the A rotation without moving it.
-                return .rotating(counter: c, advance: false, cycle: cycle,
-                                 alternatives: alts.map { Sections(answer: records, additional: $0.additional) })
-            }
-            let targets = Set(records.compactMap { r -> DNSName? in if case .name(let n)? = r.rdata.pieces.last { return n }; return nil })
-            return .fixed(Sections(answer: records, additional: additional.filter { targets.contains($0.name) }))
-        }
-        if let i = specs.firstIndex(where: { $0.name == owner }) { specs[i].answers[.srv] = answer(all) }
-        for (n, records) in byName.sorted(by: { $0.key.wire.lexicographicallyPrecedes($1.key.wire) }) {
-            specs.append(NameSpec(name: n, answers: [.srv: answer(records)]))
-        }
+        answer(at: owner, all)
+        for (n, records) in byName { answer(at: n, records) }
+        return all
     }
 
-    func clusterSetIPSpecs(key: ServiceKey, objects o: ServiceObjects, base: DNSName) -> [NameSpec] {
+    /// ANY (RFC 8482): the name's fixed RRsets in type order (A, AAAA, SRV); a rotating
+    /// name gets the minimal HINFO; none at all answers NODATA.
+    func writeAny(_ owner: Name, ips: [IPAddress], srv: [(port: UInt16, target: Name)], rotating: Bool, into w: inout ServiceTableWriter) {
+        if rotating {
+            w.beginAnswer(for: owner)
+            w.minimalAny(owner)
+            w.any(owner, w.endAnswer())
+            return
+        }
+        guard !ips.isEmpty || !srv.isEmpty else { return }
+        w.beginAnswer(for: owner)
+        for ip in ips where !ip.isIPv6 { w.address(owner, ip) }
+        for ip in ips where ip.isIPv6 { w.address(owner, ip) }
+        for s in srv { w.srv(owner, port: s.port, target: s.target) }
+        w.any(owner, w.endAnswer())
+    }
+
+    func writeClusterSetIP(key: ServiceKey, objects o: ServiceObjects, into w: inout ServiceTableWriter) {
         let clusters = clusterSetIPRecords(o)
-        var main = NameSpec(name: base, acceptsPortNames: true)
-        var specs: [NameSpec] = []
+        let base = ServiceTableWriter.key
+        w.own(base, acceptsPortNames: true)
         let aggregate = o.imports.first
         let clustersetIPs = aggregate?.ips ?? []
+        // The service name's fixed addresses (A, then AAAA), the SRV answers' glue.
+        var fixedIPs: [IPAddress] = []
+        var srvGlue: [IPAddress]
         var srvPorts: [ServicePort]
-        var srvAdditional: [ResourceRecord] = []
-        var srvRotation: AnswerSpec? = nil
+        var rotation: SRVRotation? = nil
 
         if !clustersetIPs.isEmpty {
             for type in [RRType.a, .aaaa] {
                 let ips = clustersetIPs.filter { $0.recordType == type }
-                if !ips.isEmpty { main.answers[type] = .fixed(Sections(answer: ips.map { rr(base, $0) })) }
+                addresses(ips, at: base, type, into: &w)
+                fixedIPs += ips
             }
-            srvAdditional = clustersetIPs.map { rr(base, $0) }
+            srvGlue = clustersetIPs
             srvPorts = aggregate?.ports ?? []
         } else {
             let weights = self.weights(aggregate)
             let eligible = clusters.filter { isConnected($0.cluster) && $0.healthy && (weights[$0.cluster] ?? 1) > 0 }
             for type in [RRType.a, .aaaa] {
                 let candidates = eligible.filter { !$0.addresses(type).isEmpty }
-                if let local = candidates.first(where: { $0.cluster == localCluster }) {
-                    main.answers[type] = .fixed(Sections(answer: local.addresses(type).map { rr(base, $0) }))
-                } else if candidates.count == 1 {
-                    main.answers[type] = .fixed(Sections(answer: candidates[0].addresses(type).map { rr(base, $0) }))
+                if let chosen = candidates.first(where: { $0.cluster == localCluster }) ?? (candidates.count == 1 ? candidates[0] : nil) {
+                    addresses(chosen.addresses(type), at: base, type, into: &w)
+                    fixedIPs += chosen.addresses(type)
                 } else if candidates.count > 1 {
                     let cycle = Self.smoothWeightedCycle(candidates.map { weights[$0.cluster] ?? 1 })
-                    let alternatives = candidates.map { c in
-                        Sections(answer: c.addresses(type).map { rr(base, $0) }, additional: (c.v4 + c.v6).map { rr(base, $0) })
+                    var alternatives: [NameTable.AnswerRef] = []
+                    for c in candidates {
+                        w.beginAnswer(for: base)
+                        for ip in c.addresses(type) { w.address(base, ip) }
+                        for ip in c.v4 { w.address(base, ip, additional: true) }
+                        for ip in c.v6 { w.address(base, ip, additional: true) }
+                        alternatives.append(w.endAnswer())
                     }
-                    let counter = counterSlot("\(key.namespace)/\(key.name)/\(type.mnemonic)")
-                    main.answers[type] = .rotating(counter: counter, advance: true, cycle: cycle, alternatives: alternatives)
-                    if srvRotation == nil { srvRotation = main.answers[type] }
+                    let counter = counterSlot(key, type)
+                    w.rotating(base, type, counter: counter, advance: true, cycle: cycle, alternatives: alternatives)
+                    if rotation == nil {
+                        rotation = SRVRotation(counter: counter, cycle: cycle, glue: candidates.map { c in (c.v4 + c.v6).map { (base, $0) } })
+                    }
                 }
             }
-            for type in [RRType.a, .aaaa] {
-                if case .fixed(let s)? = main.answers[type] { srvAdditional += s.answer }
-            }
+            srvGlue = fixedIPs
             // Ports common to every cluster record (by name, protocol and number); no SRV
             // at all while no cluster can be chosen, as for A.
             if !eligible.isEmpty, var common = clusters.first?.ports {
@@ -242,113 +315,96 @@ struct ServiceResolver {
                 srvPorts = []
             }
         }
-        specs.append(main)
-        addSRV(&specs, owner: base, ports: srvPorts, target: { _ in [base] }, additional: srvAdditional, rotating: srvRotation)
-        if let i = specs.firstIndex(where: { $0.name == base }) { specs[i].any = anyAnswer(specs[i]) }
+        let srv = addSRV(owner: base, ports: srvPorts, targets: { _ in [base] }, glue: srvGlue.map { (base, $0) },
+                         rotation: rotation, into: &w)
+        writeAny(base, ips: fixedIPs, srv: srv, rotating: rotation != nil, into: &w)
 
         // <cluster>.<svc>: that cluster's service IP, healthy or not (lighthouse mode).
-        guard config.mode == .lighthouse else { return specs }
+        guard config.mode == .lighthouse else { return }
         for c in clusters {
-            guard let owner = label(c.cluster, under: base) else { continue }
-            var s = NameSpec(name: owner, acceptsPortNames: true)
-            for type in [RRType.a, .aaaa] where !c.addresses(type).isEmpty {
-                s.answers[type] = .fixed(Sections(answer: c.addresses(type).map { rr(owner, $0) }))
-            }
-            specs.append(s)
-            addSRV(&specs, owner: owner, ports: c.ports, target: { _ in [owner] }, additional: (c.v4 + c.v6).map { rr(owner, $0) })
-            if let i = specs.firstIndex(where: { $0.name == owner }) { specs[i].any = anyAnswer(specs[i]) }
+            guard let owner = clusterName(c.cluster, under: base, &w) else { continue }
+            w.own(owner, acceptsPortNames: true)
+            addresses(c.v4, at: owner, .a, into: &w)
+            addresses(c.v6, at: owner, .aaaa, into: &w)
+            let srv = addSRV(owner: owner, ports: c.ports, targets: { _ in [owner] }, glue: (c.v4 + c.v6).map { (owner, $0) }, into: &w)
+            writeAny(owner, ips: c.v4 + c.v6, srv: srv, rotating: false, into: &w)
         }
-        return specs
     }
 
-    func headlessSpecs(objects o: ServiceObjects, base: DNSName) -> [NameSpec]? {
+    /// False when the service has no names in this zone (mcs mode with nothing ready).
+    func writeHeadless(objects o: ServiceObjects, into w: inout ServiceTableWriter) -> Bool {
         let clusters = headlessRecords(o)
-        let connected = clusters.filter { isConnected($0.cluster) }
-        let anyReady = connected.contains { !$0.endpoints.isEmpty }
-        if config.mode == .mcs && !anyReady { return nil }
+        let connected = clusters.indices.filter { isConnected(clusters[$0].cluster) }
+        let anyReady = connected.contains { !clusters[$0].endpoints.isEmpty }
+        if config.mode == .mcs && !anyReady { return false }
+        let base = ServiceTableWriter.key
+        w.own(base, acceptsPortNames: true)
 
-        var specs: [NameSpec] = []
-        var main = NameSpec(name: base, acceptsPortNames: true)
-        var hostRecords: [DNSName: [ResourceRecord]] = [:]
-        var hostOrder: [DNSName] = []
+        // <host>.<cluster>.<svc> names and their addresses, in first-seen order.
+        var clusterNames: [Name?] = []
+        var hostNames: [[Name?]] = []
+        var hostIndex: [Name: Int] = [:]
+        var hosts: [(name: Name, ips: [IPAddress])] = []
         for c in clusters {
-            guard let clusterName = label(c.cluster, under: base) else { continue }
+            let cn = clusterName(c.cluster, under: base, &w)
+            clusterNames.append(cn)
+            var names: [Name?] = []
             for e in c.endpoints {
-                guard let host = try? clusterName.prepending(label: Array(e.host.utf8)) else { continue }
-                if hostRecords[host] == nil { hostOrder.append(host) }
-                for ip in e.v4 + e.v6 where !(hostRecords[host] ?? []).contains(rr(host, ip)) {
-                    hostRecords[host, default: []].append(rr(host, ip))
-                }
+                guard let cn, let host = w.name(e.host, under: cn) else { names.append(nil); continue }
+                names.append(host)
+                let i = hostIndex[host] ?? { hosts.append((host, [])); hostIndex[host] = hosts.count - 1; return hosts.count - 1 }()
+                for ip in e.v4 + e.v6 where !hosts[i].ips.contains(ip) { hosts[i].ips.append(ip) }
             }
+            hostNames.append(names)
         }
+        var fixedIPs: [IPAddress] = []
         for type in [RRType.a, .aaaa] {
             var seen: [IPAddress] = []
-            for c in connected { for ip in c.addresses(type) where !seen.contains(ip) { seen.append(ip) } }
-            if !seen.isEmpty { main.answers[type] = .fixed(Sections(answer: seen.map { rr(base, $0) })) }
+            for i in connected { for ip in clusters[i].addresses(type) where !seen.contains(ip) { seen.append(ip) } }
+            addresses(seen, at: base, type, into: &w)
+            fixedIPs += seen
         }
-        specs.append(main)
-
-        func endpointTargets(_ cs: [ClusterRecord]) -> (ServicePort) -> [DNSName] {
+        func endpointTargets(_ cs: [Int]) -> (ServicePort) -> [Name] {
             return { port in
-                var out: [DNSName] = []
-                for c in cs {
-                    guard let clusterName = label(c.cluster, under: base) else { continue }
-                    for e in c.endpoints where e.ports.contains(port) {
-                        if let t = try? clusterName.prepending(label: Array(e.host.utf8)), !out.contains(t) { out.append(t) }
+                var out: [Name] = []
+                for i in cs {
+                    for (j, e) in clusters[i].endpoints.enumerated() where e.ports.contains(port) {
+                        if let t = hostNames[i][j], !out.contains(t) { out.append(t) }
                     }
                 }
                 return out
             }
         }
-        let glue = hostOrder.flatMap { hostRecords[$0] ?? [] }
+        let glue = hosts.flatMap { h in h.ips.map { (h.name, $0) } }
         var connectedPorts: [ServicePort] = []
-        for c in connected { for e in c.endpoints { for p in e.ports where !connectedPorts.contains(p) { connectedPorts.append(p) } } }
-        addSRV(&specs, owner: base, ports: connectedPorts, target: endpointTargets(connected), additional: glue)
-        if let i = specs.firstIndex(where: { $0.name == base }) { specs[i].any = anyAnswer(specs[i]) }
+        for i in connected { for e in clusters[i].endpoints { for p in e.ports where !connectedPorts.contains(p) { connectedPorts.append(p) } } }
+        let srv = addSRV(owner: base, ports: connectedPorts, targets: endpointTargets(connected), glue: glue, into: &w)
+        writeAny(base, ips: fixedIPs, srv: srv, rotating: false, into: &w)
 
-        for c in clusters {
-            guard let clusterName = label(c.cluster, under: base) else { continue }
+        for (i, c) in clusters.enumerated() {
+            guard let cn = clusterNames[i] else { continue }
             if config.mode == .lighthouse {
-                var s = NameSpec(name: clusterName, acceptsPortNames: true)
-                for type in [RRType.a, .aaaa] where !c.addresses(type).isEmpty {
-                    s.answers[type] = .fixed(Sections(answer: c.addresses(type).map { rr(clusterName, $0) }))
-                }
-                specs.append(s)
+                w.own(cn, acceptsPortNames: true)
+                addresses(c.v4, at: cn, .a, into: &w)
+                addresses(c.v6, at: cn, .aaaa, into: &w)
                 var ports: [ServicePort] = []
                 for e in c.endpoints { for p in e.ports where !ports.contains(p) { ports.append(p) } }
-                addSRV(&specs, owner: clusterName, ports: ports, target: endpointTargets([c]), additional: glue)
-                if let i = specs.firstIndex(where: { $0.name == clusterName }) { specs[i].any = anyAnswer(specs[i]) }
+                let srv = addSRV(owner: cn, ports: ports, targets: endpointTargets([i]), glue: glue, into: &w)
+                writeAny(cn, ips: c.v4 + c.v6, srv: srv, rotating: false, into: &w)
             }
-            for e in c.endpoints {
-                guard let host = try? clusterName.prepending(label: Array(e.host.utf8)), let records = hostRecords[host],
-                      !specs.contains(where: { $0.name == host }) else { continue }
-                var s = NameSpec(name: host)
-                for type in [RRType.a, .aaaa] {
-                    let set = records.filter { $0.type == type }
-                    if !set.isEmpty { s.answers[type] = .fixed(Sections(answer: set)) }
-                }
-                s.any = records
-                specs.append(s)
-            }
-        }
-        return specs
-    }
-
-    /// ANY (RFC 8482): the name's fixed RRsets; a rotating name gets the minimal HINFO.
-    func anyAnswer(_ spec: NameSpec) -> [ResourceRecord]? {
-        var out: [ResourceRecord] = []
-        var rotating = false
-        for type in spec.answers.keys.sorted() {
-            switch spec.answers[type] {
-            case .fixed(let s)?: out += s.answer
-            case .rotating?: rotating = true
-            case nil: break
+            for j in c.endpoints.indices {
+                guard let host = hostNames[i][j], let h = hostIndex[host], !w.isOwner(host) else { continue }
+                let ips = hosts[h].ips
+                addresses(ips.filter { !$0.isIPv6 }, at: host, .a, into: &w)
+                addresses(ips.filter(\.isIPv6), at: host, .aaaa, into: &w)
+                w.own(host)
+                // ANY: the addresses as they came (not grouped by type).
+                w.beginAnswer(for: host)
+                for ip in ips { w.address(host, ip) }
+                w.any(host, w.endAnswer())
             }
         }
-        if rotating {
-            return [ResourceRecord(name: spec.name, type: .hinfo, ttl: config.ttl, rdata: .txt(["RFC8482", ""]))]
-        }
-        return out.isEmpty ? nil : out
+        return true
     }
 
     /// `sextant.io/weight.<cluster>` annotations; a bad value counts as the default 1.

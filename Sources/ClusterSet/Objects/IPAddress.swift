@@ -48,13 +48,28 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     public var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(isIPv6 ? 16 : 4)
+        append(to: &out)
+        return out
+    }
+
+    /// Appends the 4 or 16 bytes, in network order (the answer compiler's RDATA).
+    func append(to out: inout [UInt8]) {
         if isIPv6 {
             Self.append(high, count: 8, to: &out)
             Self.append(low, count: 8, to: &out)
         } else {
             Self.append(low, count: 4, to: &out)
         }
-        return out
+    }
+
+    /// The same bytes into the service compiler's buffer.
+    func append(to out: WireBuffer) {
+        if isIPv6 {
+            out.appendUInt32(UInt32(truncatingIfNeeded: high >> 32))
+            out.appendUInt32(UInt32(truncatingIfNeeded: high))
+            out.appendUInt32(UInt32(truncatingIfNeeded: low >> 32))
+        }
+        out.appendUInt32(UInt32(truncatingIfNeeded: low))
     }
 
     public var description: String {
