@@ -141,15 +141,40 @@ struct ServiceResolver {
 
     typealias Name = ServiceTableWriter.Name
 
-    /// An address record of an additional section, at a name of the table.
-    typealias Glue = (owner: Name, ip: IPAddress)
+    /// What an SRV answer's additional section may hold: addresses at one name (a
+    /// ClusterSetIP service or cluster name, in the order given) or the headless hosts'.
+    /// Records go in only for names the answer targets.
+    enum Glue {
+        case at(Name, [IPAddress], [IPAddress])
+        case hosts([(name: Name, ips: [IPAddress])])
+    }
+
+    /// The SRV records' targets: one name for every port, or per port.
+    enum Targets {
+        case name(Name)
+        case perPort((ServicePort) -> [Name])
+    }
 
     /// A rotation the SRV answers follow without moving it: the A rotation's counter and
     /// cycle, and each alternative's additional section.
     struct SRVRotation {
         var counter: Int
         var cycle: [UInt16]
-        var glue: [[Glue]]
+        var glue: [Glue]
+    }
+
+    /// The glue of `records`' targets, as additional records.
+    func writeGlue(_ glue: Glue, for records: [(port: UInt16, target: Name)], into w: inout ServiceTableWriter) {
+        switch glue {
+        case .at(let owner, let first, let then):
+            guard records.contains(where: { $0.target == owner }) else { return }
+            for ip in first { w.address(owner, ip, additional: true) }
+            for ip in then { w.address(owner, ip, additional: true) }
+        case .hosts(let hosts):
+            for h in hosts where records.contains(where: { $0.target == h.name }) {
+                for ip in h.ips { w.address(h.name, ip, additional: true) }
+            }
+        }
     }
 
     /// The service's table in `zone`, or nil when the service does not exist there.
@@ -206,18 +231,26 @@ struct ServiceResolver {
     /// each port's targets; the additional section holds the glue of the answer's targets
     /// (or, following a rotation, the alternative's). Returns the owner's records, for ANY.
     @discardableResult
-    func addSRV(owner: Name, ports: [ServicePort], targets: (ServicePort) -> [Name], glue: [Glue], rotation: SRVRotation? = nil,
+    func addSRV(owner: Name, ports: [ServicePort], targets: Targets, glue: Glue, rotation: SRVRotation? = nil,
                 into w: inout ServiceTableWriter) -> [(port: UInt16, target: Name)] {
         var all: [(port: UInt16, target: Name)] = []
         var byName: [(name: Name, records: [(port: UInt16, target: Name)])] = []
-        for p in srvPorts(ports) {
-            let ts = targets(p)
-            guard !ts.isEmpty else { continue }
-            for t in ts where !all.contains(where: { $0 == (p.port, t) }) { all.append((p.port, t)) }
-            let (underscored, plain) = portNames(p, under: owner, &w)
-            for case let n? in [underscored, plain] {
+        func add(_ p: ServicePort, _ t: Name, _ names: (Name?, Name?)) {
+            if !all.contains(where: { $0 == (p.port, t) }) { all.append((p.port, t)) }
+            for case let n? in [names.0, names.1] {
                 let i = byName.firstIndex { $0.name == n } ?? { byName.append((n, [])); return byName.count - 1 }()
-                for t in ts where !byName[i].records.contains(where: { $0 == (p.port, t) }) { byName[i].records.append((p.port, t)) }
+                if !byName[i].records.contains(where: { $0 == (p.port, t) }) { byName[i].records.append((p.port, t)) }
+            }
+        }
+        for p in srvPorts(ports) {
+            switch targets {
+            case .name(let t):
+                add(p, t, portNames(p, under: owner, &w))
+            case .perPort(let f):
+                let ts = f(p)
+                guard !ts.isEmpty else { continue }
+                let names = portNames(p, under: owner, &w)
+                for t in ts { add(p, t, names) }
             }
         }
         guard !all.isEmpty else { return [] }
@@ -227,7 +260,7 @@ struct ServiceResolver {
                 for g in r.glue {
                     w.beginAnswer(for: n)
                     for s in records { w.srv(n, port: s.port, target: s.target) }
-                    for a in g { w.address(a.owner, a.ip, additional: true) }
+                    writeGlue(g, for: records, into: &w)
                     alternatives.append(w.endAnswer())
                 }
                 w.rotating(n, .srv, counter: r.counter, advance: false, cycle: r.cycle, alternatives: alternatives)
@@ -235,7 +268,7 @@ struct ServiceResolver {
             }
             w.beginAnswer(for: n)
             for s in records { w.srv(n, port: s.port, target: s.target) }
-            for a in glue where records.contains(where: { $0.target == a.owner }) { w.address(a.owner, a.ip, additional: true) }
+            writeGlue(glue, for: records, into: &w)
             w.fixed(n, .srv, w.endAnswer())
         }
         answer(at: owner, all)
@@ -245,17 +278,20 @@ struct ServiceResolver {
 
     /// ANY (RFC 8482): the name's fixed RRsets in type order (A, AAAA, SRV); a rotating
     /// name gets the minimal HINFO; none at all answers NODATA.
-    func writeAny(_ owner: Name, ips: [IPAddress], srv: [(port: UInt16, target: Name)], rotating: Bool, into w: inout ServiceTableWriter) {
+    func writeAny(_ owner: Name, ips: [IPAddress], _ more: [IPAddress] = [], srv: [(port: UInt16, target: Name)], rotating: Bool,
+                  into w: inout ServiceTableWriter) {
         if rotating {
             w.beginAnswer(for: owner)
             w.minimalAny(owner)
             w.any(owner, w.endAnswer())
             return
         }
-        guard !ips.isEmpty || !srv.isEmpty else { return }
+        guard !ips.isEmpty || !more.isEmpty || !srv.isEmpty else { return }
         w.beginAnswer(for: owner)
         for ip in ips where !ip.isIPv6 { w.address(owner, ip) }
+        for ip in more where !ip.isIPv6 { w.address(owner, ip) }
         for ip in ips where ip.isIPv6 { w.address(owner, ip) }
+        for ip in more where ip.isIPv6 { w.address(owner, ip) }
         for s in srv { w.srv(owner, port: s.port, target: s.target) }
         w.any(owner, w.endAnswer())
     }
@@ -301,7 +337,7 @@ struct ServiceResolver {
                     let counter = counterSlot(key, type)
                     w.rotating(base, type, counter: counter, advance: true, cycle: cycle, alternatives: alternatives)
                     if rotation == nil {
-                        rotation = SRVRotation(counter: counter, cycle: cycle, glue: candidates.map { c in (c.v4 + c.v6).map { (base, $0) } })
+                        rotation = SRVRotation(counter: counter, cycle: cycle, glue: candidates.map { .at(base, $0.v4, $0.v6) })
                     }
                 }
             }
@@ -315,7 +351,7 @@ struct ServiceResolver {
                 srvPorts = []
             }
         }
-        let srv = addSRV(owner: base, ports: srvPorts, targets: { _ in [base] }, glue: srvGlue.map { (base, $0) },
+        let srv = addSRV(owner: base, ports: srvPorts, targets: .name(base), glue: .at(base, srvGlue, []),
                          rotation: rotation, into: &w)
         writeAny(base, ips: fixedIPs, srv: srv, rotating: rotation != nil, into: &w)
 
@@ -326,8 +362,8 @@ struct ServiceResolver {
             w.own(owner, acceptsPortNames: true)
             addresses(c.v4, at: owner, .a, into: &w)
             addresses(c.v6, at: owner, .aaaa, into: &w)
-            let srv = addSRV(owner: owner, ports: c.ports, targets: { _ in [owner] }, glue: (c.v4 + c.v6).map { (owner, $0) }, into: &w)
-            writeAny(owner, ips: c.v4 + c.v6, srv: srv, rotating: false, into: &w)
+            let srv = addSRV(owner: owner, ports: c.ports, targets: .name(owner), glue: .at(owner, c.v4, c.v6), into: &w)
+            writeAny(owner, ips: c.v4, c.v6, srv: srv, rotating: false, into: &w)
         }
     }
 
@@ -375,10 +411,10 @@ struct ServiceResolver {
                 return out
             }
         }
-        let glue = hosts.flatMap { h in h.ips.map { (h.name, $0) } }
+        let glue = Glue.hosts(hosts)
         var connectedPorts: [ServicePort] = []
         for i in connected { for e in clusters[i].endpoints { for p in e.ports where !connectedPorts.contains(p) { connectedPorts.append(p) } } }
-        let srv = addSRV(owner: base, ports: connectedPorts, targets: endpointTargets(connected), glue: glue, into: &w)
+        let srv = addSRV(owner: base, ports: connectedPorts, targets: .perPort(endpointTargets(connected)), glue: glue, into: &w)
         writeAny(base, ips: fixedIPs, srv: srv, rotating: false, into: &w)
 
         for (i, c) in clusters.enumerated() {
@@ -389,8 +425,8 @@ struct ServiceResolver {
                 addresses(c.v6, at: cn, .aaaa, into: &w)
                 var ports: [ServicePort] = []
                 for e in c.endpoints { for p in e.ports where !ports.contains(p) { ports.append(p) } }
-                let srv = addSRV(owner: cn, ports: ports, targets: endpointTargets([i]), glue: glue, into: &w)
-                writeAny(cn, ips: c.v4 + c.v6, srv: srv, rotating: false, into: &w)
+                let srv = addSRV(owner: cn, ports: ports, targets: .perPort(endpointTargets([i])), glue: glue, into: &w)
+                writeAny(cn, ips: c.v4, c.v6, srv: srv, rotating: false, into: &w)
             }
             for j in c.endpoints.indices {
                 guard let host = hostNames[i][j], let h = hostIndex[host], !w.isOwner(host) else { continue }
