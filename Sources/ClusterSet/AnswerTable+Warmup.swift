@@ -92,7 +92,7 @@ extension AnswerTable {
                     }
                     state = .tableNode(table, Int(s.node))
                     // The name (compared first), then the node at the next step.
-                    return UnsafeRawBufferPointer(start: t.arena.baseAddress! + Int(s.nameOffset), count: Int(s.nameLength))
+                    return UnsafeRawBufferPointer(start: t.arena.baseAddress! + Int(s.nameOffset), count: Int(s.nameLength) - t.storedSuffix)
                 }
             case .tableNode(let table, let n):
                 state = .done

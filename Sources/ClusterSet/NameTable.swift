@@ -38,7 +38,9 @@ public final class NameTable: @unchecked Sendable {
     struct Slot {
         var hash: UInt64
         var nameOffset: UInt32
-        var nameLength: UInt16  // 0: empty slot
+        /// The whole name's wire length (0: empty slot); the arena holds its first
+        /// `nameLength - storedSuffix` bytes.
+        var nameLength: UInt16
         var node: UInt32
     }
 
@@ -106,7 +108,8 @@ public final class NameTable: @unchecked Sendable {
 
     init(arena a: UnsafeRawBufferPointer, slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName],
          rotations r: [Rotation], cycles c: [UInt16], alternatives alt: [AnswerRef], counters: RotationCounters,
-         key k: [UInt8], keyNode: Int?) {
+         key k: [UInt8], keyNode: Int?, storedSuffix: Int = 0) {
+        self.storedSuffix = storedSuffix
         // One block for everything: a lookup touches adjacent memory (a service's table
         // is a few KiB), and a table is one allocation instead of eight.
         // The block starts with a header and the key, then the nodes and type entries:
@@ -164,6 +167,11 @@ public final class NameTable: @unchecked Sendable {
         slotMask = s.count - 1
         self.zones = zones
     }
+
+    /// Bytes at the end of every name that the arena does not store: a service table's
+    /// names are stored without the service's name (the key), which the answer table's
+    /// directory lookup has already matched; 0 for the zone files' table.
+    let storedSuffix: Int
 
     /// The single allocation holding every buffer (all of trivial types). Its header:
     /// key length (UInt16), the number of the key name's type entries (UInt16; they are
@@ -284,7 +292,7 @@ public final class NameTable: @unchecked Sendable {
             let s = slots[i]
             if s.nameLength == 0 { return nil }
             if s.hash == hash && Int(s.nameLength) == length
-                && memEqual(arena.baseAddress! + Int(s.nameOffset), name, length)
+                && memEqual(arena.baseAddress! + Int(s.nameOffset), name, length &- storedSuffix)
             {
                 return Int(s.node)
             }

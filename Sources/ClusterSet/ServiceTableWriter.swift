@@ -21,9 +21,13 @@ struct ServiceTableWriter {
 
     struct NameEntry {
         var parent: Name
-        /// Wire form in `arena`.
+        /// Where the name is in `arena`: the key's whole wire form; any other name's
+        /// labels down to the key, `stored` bytes (the key's own are not repeated: a lookup
+        /// reaches the table through the key, so only the rest is compared).
         var offset: UInt32
+        /// Wire length of the whole name.
         var length: UInt16
+        var stored: UInt16
         var hash: UInt64
         /// Has answers of its own (or is the key); its ancestors become empty non-terminals.
         var isOwner = false
@@ -94,7 +98,7 @@ struct ServiceTableWriter {
         let length = arena.count - start
         guard length <= Wire.Name.maxLength else { return false }
         let hash = NameHash.hash(arena.base + start, count: length)
-        add(NameEntry(parent: Self.noName, offset: UInt32(start), length: UInt16(length), hash: hash))
+        add(NameEntry(parent: Self.noName, offset: UInt32(start), length: UInt16(length), stored: 0, hash: hash))
         names[0].isOwner = true
         return true
     }
@@ -120,22 +124,27 @@ struct ServiceTableWriter {
         }
         let p = names[Int(parent)]
         let length = arena.count - start + Int(p.length)
+        let stored = arena.count - start + Int(p.stored)
         guard length <= Wire.Name.maxLength else {
             arena.truncate(to: start)
             return nil
         }
-        arena.appendCopy(from: Int(p.offset), length: Int(p.length))
+        arena.appendCopy(from: Int(p.offset), length: Int(p.stored))
+        // The hash is the whole name's (a query's): the key follows for the moment.
+        let key = names[Int(Self.key)]
+        arena.appendCopy(from: Int(key.offset), length: Int(key.length))
         let hash = NameHash.hash(arena.base + start, count: length)
+        arena.truncate(to: start + stored)
         var i = Int(truncatingIfNeeded: hash) & (internSlots.count - 1)
         while internSlots[i] >= 0 {
             let e = names[Int(internSlots[i])]
-            if e.hash == hash && Int(e.length) == length && sameBytes(Int(e.offset), start, length) {
+            if e.hash == hash && Int(e.length) == length && sameBytes(Int(e.offset), start, stored) {
                 arena.truncate(to: start)
                 return internSlots[i]
             }
             i = (i + 1) & (internSlots.count - 1)
         }
-        return add(NameEntry(parent: parent, offset: UInt32(start), length: UInt16(length), hash: hash))
+        return add(NameEntry(parent: parent, offset: UInt32(start), length: UInt16(length), stored: UInt16(stored), hash: hash))
     }
 
     private func sameBytes(_ a: Int, _ b: Int, _ count: Int) -> Bool {
@@ -353,6 +362,6 @@ struct ServiceTableWriter {
         let keyWire = Array(UnsafeBufferPointer(start: arena.base + Int(names[0].offset), count: Int(names[0].length)))
         return NameTable(arena: arena.bytes, slots: slots, nodes: nodes, types: types, zoneInfo: [], zones: [],
                          rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters,
-                         key: keyWire, keyNode: 0)
+                         key: keyWire, keyNode: 0, storedSuffix: keyWire.count)
     }
 }
