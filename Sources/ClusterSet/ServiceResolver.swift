@@ -327,11 +327,11 @@ struct ServiceResolver {
                 } else if candidates.count > 1 {
                     let cycle = Self.smoothWeightedCycle(candidates.map { weights[$0.cluster] ?? 1 })
                     var alternatives: [NameTable.AnswerRef] = []
+                    // The addresses alone: an A answer needs no additional section (the
+                    // cluster's other family would only make the reply longer).
                     for c in candidates {
                         w.beginAnswer(for: base)
                         for ip in c.addresses(type) { w.address(base, ip) }
-                        for ip in c.v4 { w.address(base, ip, additional: true) }
-                        for ip in c.v6 { w.address(base, ip, additional: true) }
                         alternatives.append(w.endAnswer())
                     }
                     let counter = counterSlot(key, type)

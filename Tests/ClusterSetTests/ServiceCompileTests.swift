@@ -67,6 +67,30 @@ import Testing
         #expect(Array(bytes[glueAt..<(glueAt + 2)]) == [0xC0, 12 + 6 + 5])
     }
 
+    /// A rotating A answer is the chosen cluster's address alone; the SRV answer that
+    /// follows the rotation carries that cluster's addresses as glue.
+    @Test func rotatingAddressAnswersHaveNoAdditionalSection() throws {
+        let s = makeStore([
+            serviceImport("web", "shop"),
+            clusterSlice("web", "shop", cluster: "c1", address: "10.0.0.1"),
+            clusterSlice("web", "shop", cluster: "c1", address: "2001:db8::1"),
+            clusterSlice("web", "shop", cluster: "c2", address: "10.0.0.2"),
+            clusterSlice("web", "shop", cluster: "c2", address: "2001:db8::2"),
+        ])
+        let t = table(s)
+        let name = "web.shop.svc.clusterset.local"
+        for _ in 0..<2 {
+            let a = try ask(t, name, .a)
+            #expect(a.answers.count == 1)
+            #expect(a.additional.isEmpty)
+            let srv = try ask(t, name, .srv)
+            #expect(srv.answers.map(\.presentationData) == ["0 50 80 \(name)."])
+            // The glue is the cluster the A rotation stands on: both of its families.
+            let glue = srv.additional.map(\.presentationData).sorted()
+            #expect(glue == ["10.0.0.1", "2001:db8::1"] || glue == ["10.0.0.2", "2001:db8::2"])
+        }
+    }
+
     /// More services than the threshold compile on every core; each keeps its own
     /// rotation (slots handed out once, under the lock).
     @Test func threadedFullCompileGivesEveryServiceItsOwnAnswersAndRotation() throws {
