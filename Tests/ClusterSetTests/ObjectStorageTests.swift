@@ -24,6 +24,25 @@ import Testing
         #expect(l.dictionary == ["a": "one", "c": "3", "multicluster.kubernetes.io/service-name": "web"])
     }
 
+    /// Decoded objects with the same ports share one array (the store holds four per
+    /// service otherwise); different ports stay apart.
+    @Test func decodedPortListsAreShared() throws {
+        func slice(_ name: String, port: Int) throws -> EndpointSlice {
+            let json = #"{"metadata":{"name":"\#(name)","namespace":"n"},"addressType":"IPv4","endpoints":[],"ports":[{"name":"Web","protocol":"TCP","port":\#(port)}]}"#
+            return try JSONDecoder().decode(EndpointSlice.self, from: Data(json.utf8))
+        }
+        func storage(_ ports: [ServicePort]) -> UnsafeRawPointer? { ports.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        let a = try slice("a", port: 8443), b = try slice("b", port: 8443), c = try slice("c", port: 8444)
+        #expect(a.ports == [ServicePort(name: "web", proto: "tcp", port: 8443)])
+        #expect(storage(a.ports) != nil)
+        #expect(storage(a.ports) == storage(b.ports))
+        #expect(storage(a.ports) != storage(c.ports))
+        #expect(c.ports.map(\.port) == [8444])
+        let json = #"{"metadata":{"name":"s","namespace":"n"},"spec":{"type":"ClusterSetIP","ports":[{"name":"web","protocol":"TCP","port":8443}]}}"#
+        let si = try JSONDecoder().decode(ServiceImport.self, from: Data(json.utf8))
+        #expect(storage(si.ports) == storage(a.ports))
+    }
+
     @Test func decodedLabelsKeepEveryPairAndScalarValues() throws {
         let json = #"{"name":"x","namespace":"n","labels":{"endpointslice.kubernetes.io/managed-by":"lighthouse-agent.submariner.io","lighthouse.submariner.io/is-headless":false,"weight":3,"app":"web"},"annotations":{"origin-name":"x"}}"#
         let m = try JSONDecoder().decode(ObjectMeta.self, from: Data(json.utf8))

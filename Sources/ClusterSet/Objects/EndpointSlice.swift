@@ -69,7 +69,7 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
             throw DecodingError.dataCorruptedError(forKey: .addressType, in: c, debugDescription: "address type \(type) is not served")
         }
         endpoints = try c.decodeIfPresent([Endpoint].self, forKey: .endpoints) ?? []
-        ports = try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? []
+        ports = ServicePort.shared(try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? [])
         for e in endpoints where e.addresses.contains(where: { $0.isIPv6 != isIPv6 }) {
             throw DecodingError.dataCorruptedError(forKey: .endpoints, in: c, debugDescription: "an address does not match addressType \(type)")
         }

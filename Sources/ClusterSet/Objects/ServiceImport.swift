@@ -42,6 +42,6 @@ public struct ServiceImport: Decodable, Sendable, Equatable {
             }
             return ip
         }
-        ports = try s.decodeIfPresent([ServicePort].self, forKey: .ports) ?? []
+        ports = ServicePort.shared(try s.decodeIfPresent([ServicePort].self, forKey: .ports) ?? [])
     }
 }

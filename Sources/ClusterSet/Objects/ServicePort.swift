@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A port of a ServiceImport or EndpointSlice. Names and protocols are compared
 /// case-insensitively, as DNS names are.
 public struct ServicePort: Decodable, Hashable, Sendable {
@@ -26,3 +28,23 @@ public struct ServicePort: Decodable, Hashable, Sendable {
         port = UInt16(p)
     }
 }
+
+extension ServicePort {
+    /// Every distinct port list decoded so far (few: most services of a cluster set
+    /// export the same ports).
+    private static let lists = Mutex<Set<[ServicePort]>>([])
+
+    /// The shared copy of `ports`: every slice and import of a service, and most
+    /// services, list the same ports, and each decoded list was a heap block of its own
+    /// (some 80 bytes a copy, four copies per service). Interned as objects are decoded,
+    /// so that the duplicate is freed at once and its memory reused by the next object.
+    static func shared(_ ports: [ServicePort]) -> [ServicePort] {
+        if ports.isEmpty { return ports }
+        return lists.withLock { lists in
+            if let known = lists.firstIndex(of: ports) { return lists[known] }
+            lists.insert(ports)
+            return ports
+        }
+    }
+}
+
