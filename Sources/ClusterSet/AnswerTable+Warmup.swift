@@ -84,7 +84,7 @@ extension AnswerTable {
                         state = .done
                         return nil
                     }
-                    if s.hash != hash {
+                    if !s.matches(hash) {
                         // Another name's slot: the lookup probes on to the next one.
                         let j = (i + 1) & t.slotMask
                         state = .tableSlot(table, j)

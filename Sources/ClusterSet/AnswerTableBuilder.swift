@@ -122,7 +122,7 @@ public struct AnswerTableBuilder: Sendable {
         func find(_ wire: ArraySlice<UInt8>, _ hash: UInt64) -> (found: Int?, slot: Int) {
             var i = Int(truncatingIfNeeded: hash) & (capacity - 1)
             while slots[i].nameLength != 0 {
-                if slots[i].hash == hash && sameName(slots[i], wire) { return (Int(slots[i].node), i) }
+                if slots[i].matches(hash) && sameName(slots[i], wire) { return (Int(slots[i].node), i) }
                 i = (i + 1) & (capacity - 1)
             }
             return (nil, i)
@@ -131,7 +131,9 @@ public struct AnswerTableBuilder: Sendable {
             capacity <<= 1
             var bigger = [NameTable.Slot](repeating: empty, count: capacity)
             for s in slots where s.nameLength != 0 {
-                var i = Int(truncatingIfNeeded: s.hash) & (capacity - 1)
+                // Slots keep only the hash's high bits: the low ones come from the name.
+                let hash = NameHash.hash(arena[Int(s.nameOffset)..<(Int(s.nameOffset) + Int(s.nameLength))])
+                var i = Int(truncatingIfNeeded: hash) & (capacity - 1)
                 while bigger[i].nameLength != 0 { i = (i + 1) & (capacity - 1) }
                 bigger[i] = s
             }

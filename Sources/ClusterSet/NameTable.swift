@@ -35,13 +35,28 @@ public final class NameTable: @unchecked Sendable {
         case refused
     }
 
+    /// 16 bytes: a service table has 32 of them (the full hash took 24).
     struct Slot {
-        var hash: UInt64
+        /// The name hash's high 32 bits; its low bits chose the slot.
+        var tag: UInt32
         var nameOffset: UInt32
+        var node: UInt32
         /// The whole name's wire length (0: empty slot); the arena holds its first
         /// `nameLength - storedSuffix` bytes.
         var nameLength: UInt16
-        var node: UInt32
+
+        init(hash: UInt64, nameOffset: UInt32, nameLength: UInt16, node: UInt32) {
+            tag = Self.tag(hash)
+            self.nameOffset = nameOffset
+            self.node = node
+            self.nameLength = nameLength
+        }
+
+        @inline(__always)
+        static func tag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash &>> 32) }
+
+        @inline(__always)
+        func matches(_ hash: UInt64) -> Bool { tag == Self.tag(hash) }
     }
 
     struct Node {
@@ -288,10 +303,11 @@ public final class NameTable: @unchecked Sendable {
     @inline(__always)
     func node(name: UnsafeRawPointer, length: Int, hash: UInt64) -> Int? {
         var i = Int(truncatingIfNeeded: hash) & slotMask
+        let tag = Slot.tag(hash)
         while true {
             let s = slots[i]
             if s.nameLength == 0 { return nil }
-            if s.hash == hash && Int(s.nameLength) == length
+            if s.tag == tag && Int(s.nameLength) == length
                 && memEqual(arena.baseAddress! + Int(s.nameOffset), name, length &- storedSuffix)
             {
                 return Int(s.node)

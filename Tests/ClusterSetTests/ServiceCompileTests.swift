@@ -91,6 +91,27 @@ import Testing
         }
     }
 
+    /// A zone file with more empty non-terminals than the first slot array holds: the
+    /// builder grows it (re-hashing names, as slots keep only part of the hash) and
+    /// every name and non-terminal is still found.
+    @Test func zoneTableGrowsAndFindsEveryName() throws {
+        var z = ZoneContent.builtIn(apex: zone)
+        for i in 0..<40 {
+            let name = try DNSName("h\(i).d\(i).c\(i).b\(i).deep.clusterset.local")
+            z.records.append(ResourceRecord(name: name, type: .a, ttl: 5, rdata: .a(10, 9, 0, UInt8(i))))
+        }
+        var b = AnswerTableBuilder()
+        b.add(zone: z)
+        let t = b.build()
+        for i in [0, 17, 39] {
+            #expect(data(try ask(t, "h\(i).d\(i).c\(i).b\(i).deep.clusterset.local", .a)) == ["10.9.0.\(i)"])
+            let ent = try ask(t, "c\(i).b\(i).deep.clusterset.local", .a)
+            #expect(ent.rcode == .noError && ent.answers.isEmpty)
+        }
+        #expect(try ask(t, "h40.d40.c40.b40.deep.clusterset.local", .a).rcode == .nxDomain)
+        #expect(t.nameCount >= 40 * 4 + 2)
+    }
+
     /// More services than the threshold compile on every core; each keeps its own
     /// rotation (slots handed out once, under the lock).
     @Test func threadedFullCompileGivesEveryServiceItsOwnAnswersAndRotation() throws {
