@@ -95,6 +95,8 @@ public struct AnswerTableBuilder: Sendable {
     public func buildNameTable(counters: RotationCounters) -> NameTable {
         var arena: [UInt8] = [0]  // offset 0 stays unused so AnswerRef(0, 0) means none
         var nodes: [NameTable.Node] = []
+        /// Per node: whether its ANY and fallback entries are set.
+        var special: [(any: Bool, fallback: Bool)] = []
         var types: [NameTable.TypeEntry] = []
         var nameOffsets: [UInt32] = []
 
@@ -145,7 +147,8 @@ public struct AnswerTableBuilder: Sendable {
             if let n = found { return n }
             let offset = UInt32(arena.count)
             arena.append(contentsOf: wire)
-            nodes.append(.init(zone: UInt16(zone), firstType: 0, typeCount: 0, any: .none, fallback: .none, acceptsPortNames: false))
+            nodes.append(.init(firstType: 0, typeCount: 0, zone: UInt16(zone), acceptsPortNames: false))
+            special.append((false, false))
             nameOffsets.append(offset)
             slots[slot] = .init(hash: hash, nameOffset: offset, nameLength: UInt16(wire.count), node: UInt32(nodes.count - 1))
             if nodes.count * 8 > capacity * 5 { grow() }
@@ -164,8 +167,15 @@ public struct AnswerTableBuilder: Sendable {
                 for (type, ref) in name.types {
                     pending.append((Int32(n), .init(type: type, answer: relocate(ref), rotation: NameTable.noRotation)))
                 }
-                if let a = name.any, nodes[n].any.isNone { nodes[n].any = relocate(a) }
-                if let f = name.fallback { nodes[n].fallback = relocate(f) }
+                // ANY and the CNAME fallback are type entries too; the first of each stays.
+                if let a = name.any, !special[n].any {
+                    special[n].any = true
+                    pending.append((Int32(n), .init(type: NameTable.anyType, answer: relocate(a), rotation: NameTable.noRotation)))
+                }
+                if let f = name.fallback, !special[n].fallback {
+                    special[n].fallback = true
+                    pending.append((Int32(n), .init(type: NameTable.fallbackType, answer: relocate(f), rotation: NameTable.noRotation)))
+                }
                 if name.acceptsPortNames { nodes[n].acceptsPortNames = true }
             }
         }

@@ -59,17 +59,22 @@ public final class NameTable: @unchecked Sendable {
         func matches(_ hash: UInt64) -> Bool { tag == Self.tag(hash) }
     }
 
+    /// 12 bytes: the answer for QTYPE ANY (every RRset of the name) and a CNAME owner's
+    /// answer for other types are type entries (`anyType`, `fallbackType`), not fields
+    /// every node would carry.
     struct Node {
-        var zone: UInt16
         var firstType: UInt32
         var typeCount: UInt16
-        /// Every RRset of the name, for QTYPE ANY; `none` for an empty non-terminal.
-        var any: AnswerRef
-        /// For a CNAME owner: the answer for types without their own entry.
-        var fallback: AnswerRef
+        var zone: UInt16
         /// `_port._proto.<this name>` answers NODATA when not compiled.
         var acceptsPortNames: Bool
     }
+
+    /// The type entry answering QTYPE ANY.
+    static let anyType = RRType.any.rawValue
+    /// The type entry of a CNAME owner that answers every type without an entry of its
+    /// own (type 0 is reserved, RFC 6895); never QTYPE ANY.
+    static let fallbackType: UInt16 = 0
 
     struct TypeEntry {
         var type: UInt16
@@ -342,20 +347,19 @@ public final class NameTable: @unchecked Sendable {
     func answer(node n: Int, type: RRType) -> Lookup {
         let node = nodes[n]
         let zone = Int(node.zone)
-        if type == .any {
-            return node.any.isNone ? .noData(zone: zone) : .answer(node.any, zone: zone)
-        }
         var t = Int(node.firstType)
         let end = t + Int(node.typeCount)
+        var fallback = AnswerRef.none
         while t < end {
             let entry = types[t]
             if entry.type == type.rawValue {
                 if entry.rotation == Self.noRotation { return .answer(entry.answer, zone: zone) }
                 return .answer(rotate(rotations[Int(entry.rotation)]), zone: zone)
             }
+            if entry.type == Self.fallbackType { fallback = entry.answer }
             t += 1
         }
-        if !node.fallback.isNone { return .answer(node.fallback, zone: zone) }
+        if !fallback.isNone && type != .any { return .answer(fallback, zone: zone) }
         return .noData(zone: zone)
     }
 

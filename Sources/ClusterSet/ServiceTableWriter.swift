@@ -32,7 +32,7 @@ struct ServiceTableWriter {
         /// Has answers of its own (or is the key); its ancestors become empty non-terminals.
         var isOwner = false
         var acceptsPortNames = false
-        var any = NameTable.AnswerRef.none
+        var hasAny = false
         /// Where the answer being written holds this name, valid when `knownStamp` is the
         /// answer's stamp.
         var knownStamp: UInt32 = 0
@@ -297,10 +297,12 @@ struct ServiceTableWriter {
         pending.append((owner, .init(type: type.rawValue, answer: .none, rotation: UInt32(rotations.count - 1))))
     }
 
-    /// The answer to QTYPE ANY; the first one set stays.
+    /// The answer to QTYPE ANY (a type entry like the others); the first one set stays.
     mutating func any(_ owner: Name, _ answer: NameTable.AnswerRef) {
         own(owner)
-        if names[Int(owner)].any.isNone { names[Int(owner)].any = answer }
+        guard !names[Int(owner)].hasAny else { return }
+        names[Int(owner)].hasAny = true
+        pending.append((owner, .init(type: NameTable.anyType, answer: answer, rotation: NameTable.noRotation)))
     }
 
     // MARK: finishing
@@ -342,8 +344,7 @@ struct ServiceTableWriter {
             while slots[i].nameLength != 0 { i = (i + 1) & (capacity - 1) }
             slots[i] = .init(hash: e.hash, nameOffset: e.offset, nameLength: e.length, node: UInt32(e.node))
             let n = Int(e.node)
-            nodes.append(.init(zone: zone, firstType: UInt32(first[n]), typeCount: UInt16(perNode[n]), any: e.any,
-                               fallback: .none, acceptsPortNames: e.acceptsPortNames))
+            nodes.append(.init(firstType: UInt32(first[n]), typeCount: UInt16(perNode[n]), zone: zone, acceptsPortNames: e.acceptsPortNames))
         }
         types.removeAll(keepingCapacity: true)
         types.append(contentsOf: repeatElement(.init(type: 0, answer: .none, rotation: NameTable.noRotation), count: pending.count))

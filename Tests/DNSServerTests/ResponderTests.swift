@@ -187,6 +187,10 @@ func q(_ name: String, _ type: RRType, id: UInt16 = 0x4242, edns: (UInt16, UInt8
         #expect(m.answers.last?.presentationData == "198.51.100.10")
         let other = try Message(decoding: ask(try q("alias.clusterset.local", .txt), table: table))
         #expect(other.answers.map(\.type) == [.cname])
+        // ANY is the owner's own RRsets (the CNAME), not the chain a fallback would give.
+        let any = try Message(decoding: ask(try q("alias.clusterset.local", .any), table: table))
+        #expect(any.answers.map(\.type) == [.cname])
+        #expect(any.answers.first?.presentationData == "web.shop.svc.clusterset.local.")
     }
 
     @Test func nsAnswerHasGlue() throws {
