@@ -37,6 +37,14 @@ func headlessSlice(_ svc: String, _ ns: String, cluster: String, endpoints: [End
         isIPv6: v6, endpoints: endpoints, ports: ports))
 }
 
+/// `web.shop` exported by c1 (10.0.0.1) and c2 (10.0.0.2): a ClusterSetIP service that
+/// rotates (the local cluster, c0, exports nothing).
+let rotatingWeb: [KubeObject] = [
+    serviceImport("web", "shop"),
+    clusterSlice("web", "shop", cluster: "c1", address: "10.0.0.1"),
+    clusterSlice("web", "shop", cluster: "c2", address: "10.0.0.2"),
+]
+
 /// Asks a table one question through the responder, as a DNS worker would.
 func ask(_ table: AnswerTable, _ name: String, _ type: RRType) throws -> Message {
     let query = MessageBuilder.query(id: 7, name: try DNSName(name), type: type)

@@ -146,11 +146,7 @@ import Testing
     /// Services added after a compile need more rotation slots: the counters grow and
     /// the rotations already running go on where they were.
     @Test func countersGrowWithoutRestartingRotations() throws {
-        let s = makeStore([
-            serviceImport("web", "shop"),
-            clusterSlice("web", "shop", cluster: "c1", address: "10.0.0.1"),
-            clusterSlice("web", "shop", cluster: "c2", address: "10.0.0.2"),
-        ])
+        let s = makeStore(rotatingWeb)
         let first = data(try ask(table(s), "web.shop.svc.clusterset.local", .a))
         let capacity = s.counters.capacity
         for i in 0..<(capacity + 5) {

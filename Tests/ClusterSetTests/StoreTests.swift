@@ -25,11 +25,7 @@ import Testing
     }
 
     @Test func aaaaDoesNotAdvanceTheARotation() throws {
-        let s = makeStore([
-            serviceImport("web", "shop"),
-            clusterSlice("web", "shop", cluster: "c1", address: "10.0.0.1"),
-            clusterSlice("web", "shop", cluster: "c2", address: "10.0.0.2"),
-        ])
+        let s = makeStore(rotatingWeb)
         let t = table(s)
         let first = data(try ask(t, "web.shop.svc.clusterset.local", .a))
         for _ in 0..<3 { _ = try ask(t, "web.shop.svc.clusterset.local", .aaaa) }
@@ -38,11 +34,7 @@ import Testing
     }
 
     @Test func rotationSurvivesDataChanges() throws {
-        let s = makeStore([
-            serviceImport("web", "shop"),
-            clusterSlice("web", "shop", cluster: "c1", address: "10.0.0.1"),
-            clusterSlice("web", "shop", cluster: "c2", address: "10.0.0.2"),
-        ])
+        let s = makeStore(rotatingWeb)
         let first = data(try ask(table(s), "web.shop.svc.clusterset.local", .a))
         // An unrelated change makes a new table; the rotation goes on where it was.
         s.apply(.upsert(serviceImport("other", "shop")))
