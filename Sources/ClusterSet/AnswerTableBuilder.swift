@@ -198,21 +198,9 @@ public struct AnswerTableBuilder: Sendable {
                 _ = emptyNode(parent[...], zone: zone)
             }
         }
-        // Type entries, contiguous per node (a counting sort keeps arrival order).
-        var perNode = [Int](repeating: 0, count: nodes.count)
-        for p in pending { perNode[Int(p.node)] += 1 }
-        var first = [Int](repeating: 0, count: nodes.count)
-        var next = 0
-        for n in 0..<nodes.count {
-            first[n] = next
-            next += perNode[n]
-        }
-        types = [NameTable.TypeEntry](repeating: .init(type: 0, answer: .none, rotation: NameTable.noRotation), count: pending.count)
-        var fill = first
-        for p in pending {
-            types[fill[Int(p.node)]] = p.entry
-            fill[Int(p.node)] += 1
-        }
+        // Type entries, contiguous per node.
+        var first: [Int] = [], perNode: [Int] = []
+        NameTable.groupTypes(pending, nodeCount: nodes.count, types: &types, first: &first, count: &perNode)
         for n in 0..<nodes.count {
             nodes[n].firstType = UInt32(first[n])
             nodes[n].typeCount = UInt16(perNode[n])

@@ -328,16 +328,9 @@ struct ServiceTableWriter {
         while capacity * 5 < count * 8 { capacity <<= 1 }
         slots.removeAll(keepingCapacity: true)
         slots.append(contentsOf: repeatElement(.init(hash: 0, nameOffset: 0, nameLength: 0, node: 0), count: capacity))
-        // Type entries per node, the key's (node 0) first: counts, then a stable fill.
-        perNode.removeAll(keepingCapacity: true)
-        perNode.append(contentsOf: repeatElement(0, count: count))
-        for p in pending { perNode[Int(names[Int(p.node)].node)] += 1 }
-        first.removeAll(keepingCapacity: true)
-        var next = 0
-        for n in 0..<count {
-            first.append(next)
-            next += perNode[n]
-        }
+        // Type entries per node (the key, node 0, first: next to the block's header).
+        for i in pending.indices { pending[i].node = names[Int(pending[i].node)].node }
+        NameTable.groupTypes(pending, nodeCount: count, types: &types, first: &first, count: &perNode)
         nodes.removeAll(keepingCapacity: true)
         for e in names where e.node >= 0 {
             var i = Int(truncatingIfNeeded: e.hash) & (capacity - 1)
@@ -345,20 +338,6 @@ struct ServiceTableWriter {
             slots[i] = .init(hash: e.hash, nameOffset: e.offset, nameLength: e.length, node: UInt32(e.node))
             let n = Int(e.node)
             nodes.append(.init(firstType: UInt32(first[n]), typeCount: UInt16(perNode[n]), zone: zone, acceptsPortNames: e.acceptsPortNames))
-        }
-        types.removeAll(keepingCapacity: true)
-        types.append(contentsOf: repeatElement(.init(type: 0, answer: .none, rotation: NameTable.noRotation), count: pending.count))
-        for p in pending {
-            let n = Int(names[Int(p.node)].node)
-            // Insertion by type within the node's run (a handful of entries); `first`
-            // becomes each run's end.
-            var at = first[n]
-            while at > Int(nodes[n].firstType) && types[at - 1].type > p.entry.type {
-                types[at] = types[at - 1]
-                at -= 1
-            }
-            types[at] = p.entry
-            first[n] += 1
         }
         let keyWire = Array(UnsafeBufferPointer(start: arena.base + Int(names[0].offset), count: Int(names[0].length)))
         return NameTable(arena: arena.bytes, slots: slots, nodes: nodes, types: types, zoneInfo: [], zones: [],
