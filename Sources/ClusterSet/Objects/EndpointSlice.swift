@@ -44,34 +44,70 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
         }
     }
 
-    public var metadata: ObjectMeta
-    public var isIPv6: Bool
-    public var endpoints: [Endpoint]
-    public var ports: [ServicePort]
+    /// The fields behind one reference: the store and the compiler copy slices around
+    /// (a copy of the fields was a retain each: a tenth of a full compile), and an
+    /// object in the store's dictionary is then a word, not 96 bytes. Immutable: a
+    /// setter makes new storage.
+    final class Storage: Sendable {
+        let metadata: ObjectMeta
+        let isIPv6: Bool
+        let endpoints: [Endpoint]
+        let ports: [ServicePort]
+
+        init(metadata: ObjectMeta, isIPv6: Bool, endpoints: [Endpoint], ports: [ServicePort]) {
+            self.metadata = metadata
+            self.isIPv6 = isIPv6
+            self.endpoints = endpoints
+            self.ports = ports
+        }
+    }
+
+    private var storage: Storage
+
+    public var metadata: ObjectMeta {
+        _read { yield storage.metadata }
+        set { storage = Storage(metadata: newValue, isIPv6: isIPv6, endpoints: endpoints, ports: ports) }
+    }
+    public var isIPv6: Bool {
+        _read { yield storage.isIPv6 }
+        set { storage = Storage(metadata: metadata, isIPv6: newValue, endpoints: endpoints, ports: ports) }
+    }
+    public var endpoints: [Endpoint] {
+        _read { yield storage.endpoints }
+        set { storage = Storage(metadata: metadata, isIPv6: isIPv6, endpoints: newValue, ports: ports) }
+    }
+    public var ports: [ServicePort] {
+        _read { yield storage.ports }
+        set { storage = Storage(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: newValue) }
+    }
 
     enum CodingKeys: String, CodingKey { case metadata, addressType, endpoints, ports }
 
     public init(metadata: ObjectMeta, isIPv6: Bool = false, endpoints: [Endpoint], ports: [ServicePort]) {
-        self.metadata = metadata
-        self.isIPv6 = isIPv6
-        self.endpoints = endpoints
-        self.ports = ports
+        storage = Storage(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: ports)
+    }
+
+    public static func == (l: EndpointSlice, r: EndpointSlice) -> Bool {
+        l.storage === r.storage
+            || (l.metadata == r.metadata && l.isIPv6 == r.isIPv6 && l.endpoints == r.endpoints && l.ports == r.ports)
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        metadata = try c.decode(ObjectMeta.self, forKey: .metadata)
+        let metadata = try c.decode(ObjectMeta.self, forKey: .metadata)
         let type = try c.decode(String.self, forKey: .addressType)
+        let isIPv6: Bool
         switch type {
         case "IPv4": isIPv6 = false
         case "IPv6": isIPv6 = true
         default:
             throw DecodingError.dataCorruptedError(forKey: .addressType, in: c, debugDescription: "address type \(type) is not served")
         }
-        endpoints = try c.decodeIfPresent([Endpoint].self, forKey: .endpoints) ?? []
-        ports = ServicePort.shared(try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? [])
+        let endpoints = try c.decodeIfPresent([Endpoint].self, forKey: .endpoints) ?? []
+        let ports = ServicePort.shared(try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? [])
         for e in endpoints where e.addresses.contains(where: { $0.isIPv6 != isIPv6 }) {
             throw DecodingError.dataCorruptedError(forKey: .endpoints, in: c, debugDescription: "an address does not match addressType \(type)")
         }
+        storage = Storage(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: ports)
     }
 }

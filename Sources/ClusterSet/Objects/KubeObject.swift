@@ -40,7 +40,9 @@ public struct ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible
 public enum KubeObject: Sendable, Equatable {
     case serviceImport(ServiceImport)
     case endpointSlice(EndpointSlice)
-    case gateway(Gateway)
+    /// Boxed: the other two cases are a reference each, and a case stored inline would
+    /// make every object in the store as wide as a Gateway.
+    indirect case gateway(Gateway)
 
     public var key: ObjectKey {
         switch self {
