@@ -100,20 +100,32 @@ public enum ManifestFile {
     /// time and memory of a detour through `JSONSerialization`). Nil when the file is
     /// not valid JSON, so the general path reports where.
     static func decodeJSON(_ data: Data, path: String) -> Contents? {
-        guard let doc = try? JSONDecoder().decode(JSONDocument.self, from: data) else { return nil }
         var out = Contents()
-        for (i, item) in (doc.items ?? [doc.single]).enumerated() {
-            let label = doc.items == nil ? "document 1" : "document 1 item \(i + 1)"
-            switch item {
-            case .object(let o): out.objects.append(o)
-            case .other: out.otherKinds += 1
-            case .bad(let what, let reason):
-                out.problems.append(ManifestProblem(path: path, object: what.isEmpty ? "object (\(label))" : what, reason: reason))
-            case .notAnObject:
-                out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object"))
+        if let ranges = JSONListScanner.items(in: data) {
+            // A List item by item: the decoder's map is one object's, not the file's.
+            let decoder = JSONDecoder()
+            for (i, range) in ranges.enumerated() {
+                guard let item = try? decoder.decode(JSONItem.self, from: data[range]) else { return nil }
+                add(item, label: "document 1 item \(i + 1)", path: path, to: &out)
             }
+            return out
+        }
+        guard let doc = try? JSONDecoder().decode(JSONDocument.self, from: data) else { return nil }
+        for (i, item) in (doc.items ?? [doc.single]).enumerated() {
+            add(item, label: doc.items == nil ? "document 1" : "document 1 item \(i + 1)", path: path, to: &out)
         }
         return out
+    }
+
+    private static func add(_ item: JSONItem, label: String, path: String, to out: inout Contents) {
+        switch item {
+        case .object(let o): out.objects.append(o)
+        case .other: out.otherKinds += 1
+        case .bad(let what, let reason):
+            out.problems.append(ManifestProblem(path: path, object: what.isEmpty ? "object (\(label))" : what, reason: reason))
+        case .notAnObject:
+            out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object"))
+        }
     }
 
     /// One object of a JSON manifest, decoded by its kind.
