@@ -43,6 +43,29 @@ import Testing
         #expect(storage(si.ports) == storage(a.ports))
     }
 
+    /// Objects keep their fields behind one shared reference: a changed copy is a new
+    /// object, the original stays as it was, and equality is by value.
+    @Test func objectsChangeByCopyAndCompareByValue() {
+        let original = EndpointSlice(metadata: ObjectMeta(name: "a", namespace: "n"), endpoints: [.init(addresses: [IPAddress("10.0.0.1")!])],
+                                     ports: [ServicePort(name: "http", proto: "TCP", port: 80)])
+        var changed = original
+        #expect(changed == original)
+        changed.ports.append(ServicePort(name: "https", proto: "TCP", port: 443))
+        changed.metadata.name = "b"
+        #expect(original.ports.map(\.port) == [80])
+        #expect(original.metadata.name == "a")
+        #expect(changed.ports.map(\.port) == [80, 443])
+        #expect(changed.metadata.name == "b")
+        #expect(changed != original)
+        let rebuilt = EndpointSlice(metadata: ObjectMeta(name: "a", namespace: "n"), endpoints: [.init(addresses: [IPAddress("10.0.0.1")!])],
+                                    ports: [ServicePort(name: "http", proto: "TCP", port: 80)])
+        #expect(rebuilt == original)
+        var si = ServiceImport(metadata: ObjectMeta(name: "s", namespace: "n"), type: .clusterSetIP)
+        let before = si
+        si.ips = [IPAddress("10.9.0.1")!]
+        #expect(before.ips.isEmpty && si.ips.count == 1 && si != before)
+    }
+
     @Test func decodedLabelsKeepEveryPairAndScalarValues() throws {
         let json = #"{"name":"x","namespace":"n","labels":{"endpointslice.kubernetes.io/managed-by":"lighthouse-agent.submariner.io","lighthouse.submariner.io/is-headless":false,"weight":3,"app":"web"},"annotations":{"origin-name":"x"}}"#
         let m = try JSONDecoder().decode(ObjectMeta.self, from: Data(json.utf8))

@@ -44,52 +44,37 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
         }
     }
 
-    /// The fields behind one reference: the store and the compiler copy slices around
-    /// (a copy of the fields was a retain each: a tenth of a full compile), and an
-    /// object in the store's dictionary is then a word, not 96 bytes. Immutable: a
-    /// setter makes new storage.
-    final class Storage: Sendable {
-        let metadata: ObjectMeta
-        let isIPv6: Bool
-        let endpoints: [Endpoint]
-        let ports: [ServicePort]
-
-        init(metadata: ObjectMeta, isIPv6: Bool, endpoints: [Endpoint], ports: [ServicePort]) {
-            self.metadata = metadata
-            self.isIPv6 = isIPv6
-            self.endpoints = endpoints
-            self.ports = ports
-        }
+    struct Fields: Sendable, Equatable {
+        var metadata: ObjectMeta
+        var isIPv6: Bool
+        var endpoints: [Endpoint]
+        var ports: [ServicePort]
     }
 
-    private var storage: Storage
+    /// Behind one reference (`Boxed`): slices are copied around more than read.
+    private var fields: Boxed<Fields>
 
     public var metadata: ObjectMeta {
-        _read { yield storage.metadata }
-        set { storage = Storage(metadata: newValue, isIPv6: isIPv6, endpoints: endpoints, ports: ports) }
+        _read { yield fields.value.metadata }
+        _modify { yield &fields.value.metadata }
     }
     public var isIPv6: Bool {
-        _read { yield storage.isIPv6 }
-        set { storage = Storage(metadata: metadata, isIPv6: newValue, endpoints: endpoints, ports: ports) }
+        _read { yield fields.value.isIPv6 }
+        _modify { yield &fields.value.isIPv6 }
     }
     public var endpoints: [Endpoint] {
-        _read { yield storage.endpoints }
-        set { storage = Storage(metadata: metadata, isIPv6: isIPv6, endpoints: newValue, ports: ports) }
+        _read { yield fields.value.endpoints }
+        _modify { yield &fields.value.endpoints }
     }
     public var ports: [ServicePort] {
-        _read { yield storage.ports }
-        set { storage = Storage(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: newValue) }
+        _read { yield fields.value.ports }
+        _modify { yield &fields.value.ports }
     }
 
     enum CodingKeys: String, CodingKey { case metadata, addressType, endpoints, ports }
 
     public init(metadata: ObjectMeta, isIPv6: Bool = false, endpoints: [Endpoint], ports: [ServicePort]) {
-        storage = Storage(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: ports)
-    }
-
-    public static func == (l: EndpointSlice, r: EndpointSlice) -> Bool {
-        l.storage === r.storage
-            || (l.metadata == r.metadata && l.isIPv6 == r.isIPv6 && l.endpoints == r.endpoints && l.ports == r.ports)
+        fields = Boxed(Fields(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: ports))
     }
 
     public init(from decoder: Decoder) throws {
@@ -108,6 +93,6 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
         for e in endpoints where e.addresses.contains(where: { $0.isIPv6 != isIPv6 }) {
             throw DecodingError.dataCorruptedError(forKey: .endpoints, in: c, debugDescription: "an address does not match addressType \(type)")
         }
-        storage = Storage(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: ports)
+        fields = Boxed(Fields(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: ports))
     }
 }

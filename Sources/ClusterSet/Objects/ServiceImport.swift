@@ -2,57 +2,45 @@
 public struct ServiceImport: Decodable, Sendable, Equatable {
     public enum ServiceType: String, Sendable { case clusterSetIP = "ClusterSetIP", headless = "Headless" }
 
-    /// The fields behind one reference, as `EndpointSlice.Storage` and for the same
-    /// reasons. Immutable: a setter makes new storage.
-    final class Storage: Sendable {
-        let metadata: ObjectMeta
-        let type: ServiceType
-        let ips: [IPAddress]
-        let ports: [ServicePort]
-
-        init(metadata: ObjectMeta, type: ServiceType, ips: [IPAddress], ports: [ServicePort]) {
-            self.metadata = metadata
-            self.type = type
-            self.ips = ips
-            self.ports = ports
-        }
+    struct Fields: Sendable, Equatable {
+        var metadata: ObjectMeta
+        var type: ServiceType
+        var ips: [IPAddress]
+        var ports: [ServicePort]
     }
 
-    private var storage: Storage
+    /// Behind one reference (`Boxed`), as an `EndpointSlice`'s.
+    private var fields: Boxed<Fields>
 
     public var metadata: ObjectMeta {
-        _read { yield storage.metadata }
-        set { storage = Storage(metadata: newValue, type: type, ips: ips, ports: ports) }
+        _read { yield fields.value.metadata }
+        _modify { yield &fields.value.metadata }
     }
     public var type: ServiceType {
-        _read { yield storage.type }
-        set { storage = Storage(metadata: metadata, type: newValue, ips: ips, ports: ports) }
+        _read { yield fields.value.type }
+        _modify { yield &fields.value.type }
     }
     public var ips: [IPAddress] {
-        _read { yield storage.ips }
-        set { storage = Storage(metadata: metadata, type: type, ips: newValue, ports: ports) }
+        _read { yield fields.value.ips }
+        _modify { yield &fields.value.ips }
     }
     public var ports: [ServicePort] {
-        _read { yield storage.ports }
-        set { storage = Storage(metadata: metadata, type: type, ips: ips, ports: newValue) }
-    }
-
-    public static func == (l: ServiceImport, r: ServiceImport) -> Bool {
-        l.storage === r.storage || (l.metadata == r.metadata && l.type == r.type && l.ips == r.ips && l.ports == r.ports)
+        _read { yield fields.value.ports }
+        _modify { yield &fields.value.ports }
     }
 
     enum CodingKeys: String, CodingKey { case metadata, spec }
     enum SpecKeys: String, CodingKey { case type, ips, ports }
 
     public init(metadata: ObjectMeta, type: ServiceType, ips: [IPAddress] = [], ports: [ServicePort] = []) {
-        storage = Storage(metadata: metadata, type: type, ips: ips, ports: ports)
+        fields = Boxed(Fields(metadata: metadata, type: type, ips: ips, ports: ports))
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let metadata = try c.decode(ObjectMeta.self, forKey: .metadata)
         guard c.contains(.spec) else {
-            storage = Storage(metadata: metadata, type: .clusterSetIP, ips: [], ports: [])
+            fields = Boxed(Fields(metadata: metadata, type: .clusterSetIP, ips: [], ports: []))
             return
         }
         let s = try c.nestedContainer(keyedBy: SpecKeys.self, forKey: .spec)
@@ -73,6 +61,6 @@ public struct ServiceImport: Decodable, Sendable, Equatable {
             return ip
         }
         let ports = ServicePort.shared(try s.decodeIfPresent([ServicePort].self, forKey: .ports) ?? [])
-        storage = Storage(metadata: metadata, type: type, ips: ips, ports: ports)
+        fields = Boxed(Fields(metadata: metadata, type: type, ips: ips, ports: ports))
     }
 }
