@@ -75,10 +75,7 @@ final class WireBuffer {
     }
 
     @inline(__always)
-    subscript(i: Int) -> UInt8 {
-        get { base[i] }
-        set { base[i] = newValue }
-    }
+    subscript(i: Int) -> UInt8 { base[i] }
 
     @inline(__always)
     func setUInt16(_ v: UInt16, at i: Int) {

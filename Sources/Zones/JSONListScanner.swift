@@ -94,6 +94,17 @@ enum JSONListScanner {
             }
         }
 
+        /// After an array element or object member: true at `,` (another follows), false
+        /// at `close` (the end), nil for anything else. Consumes that byte.
+        mutating func afterElement(closing close: UInt8) -> Bool? {
+            skipSpace()
+            guard i < count else { return nil }
+            let b = bytes[i]
+            i += 1
+            if b == UInt8(ascii: ",") { return true }
+            return b == close ? false : nil
+        }
+
         func equals(_ r: Range<Int>, _ text: StaticString) -> Bool {
             guard r.count == text.utf8CodeUnitCount else { return false }
             for k in 0..<r.count where bytes[r.lowerBound + k] != text.utf8Start[k] { return false }
@@ -136,30 +147,16 @@ enum JSONListScanner {
                             let start = i
                             guard skipValue() else { return nil }
                             ranges.append(start..<i)
-                            skipSpace()
-                            guard i < count else { return nil }
-                            if bytes[i] == UInt8(ascii: ",") {
-                                i += 1
-                                continue
-                            }
-                            guard bytes[i] == UInt8(ascii: "]") else { return nil }
-                            i += 1
-                            break
+                            guard let more = afterElement(closing: UInt8(ascii: "]")) else { return nil }
+                            if !more { break }
                         }
                     }
                     items = ranges
                 } else {
                     guard skipValue() else { return nil }
                 }
-                skipSpace()
-                guard i < count else { return nil }
-                if bytes[i] == UInt8(ascii: ",") {
-                    i += 1
-                    continue
-                }
-                guard bytes[i] == UInt8(ascii: "}") else { return nil }
-                i += 1
-                break
+                guard let more = afterElement(closing: UInt8(ascii: "}")) else { return nil }
+                if !more { break }
             }
             skipSpace()
             // Anything after the object is for the decoder to reject.
