@@ -19,6 +19,12 @@ let package = Package(
             path: "Sources/BenchWorkload"
         ),
         .executableTarget(name: "ProfileStore", dependencies: ["BenchWorkload"], path: "Sources/ProfileStore"),
+        // Heap bytes per service of a zones folder: decoded objects, store, tables.
+        .executableTarget(
+            name: "MemoryProfile",
+            dependencies: [.product(name: "SextantCore", package: "Sextant"), .product(name: "Logging", package: "swift-log")],
+            path: "Sources/MemoryProfile"
+        ),
         // N queries of one kind, for callgrind (the QueryPath benchmark runs it).
         .executableTarget(name: "QueryLoop", dependencies: ["BenchWorkload"], path: "Sources/QueryLoop"),
         .executableTarget(

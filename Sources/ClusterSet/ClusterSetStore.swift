@@ -40,44 +40,38 @@ public final class ClusterSetStore {
         }
     }
 
-    /// Every object held, with where it came from and what it is to the layout: one
-    /// dictionary entry per object (three dictionaries cost two more entries each).
-    private var entries: [ObjectKey: Entry] = [:]
-
-    struct Entry {
-        var object: KubeObject
-        var source: ObjectSource
-        var role: Role
-    }
+    /// Every object held, with where it came from and what it is to the layout.
+    private var entries = ObjectTable()
 
     private var byService: [ServiceKey: Members] = [:]
 
-    /// A service's objects: their keys, kept sorted as they arrive (answers are built in
-    /// that order; sorting them on every compile was a tenth of it), and how many are
-    /// ServiceImports.
+    /// A service's objects: their entries, kept in key order as they arrive (answers are
+    /// built in that order; sorting them on every compile was a tenth of it), and how
+    /// many are ServiceImports.
     struct Members {
-        var keys: [ObjectKey] = []
+        var objects: [ObjectTable.Index] = []
         var imports = 0
 
-        mutating func insert(_ key: ObjectKey, isImport: Bool) {
-            var lo = 0, hi = keys.count
+        mutating func insert(_ index: ObjectTable.Index, isImport: Bool, in entries: ObjectTable) {
+            guard !objects.contains(index) else { return }
+            let key = entries[index].object.key
+            var lo = 0, hi = objects.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if keys[mid] < key { lo = mid + 1 } else { hi = mid }
+                if entries[objects[mid]].object.key < key { lo = mid + 1 } else { hi = mid }
             }
-            guard lo == keys.count || keys[lo] != key else { return }
-            keys.insert(key, at: lo)
+            objects.insert(index, at: lo)
             if isImport { imports += 1 }
         }
 
-        mutating func remove(_ key: ObjectKey, isImport: Bool) {
-            guard let i = keys.firstIndex(of: key) else { return }
-            keys.remove(at: i)
+        mutating func remove(_ index: ObjectTable.Index, isImport: Bool) {
+            guard let i = objects.firstIndex(of: index) else { return }
+            objects.remove(at: i)
             if isImport { imports -= 1 }
         }
     }
-    /// The Gateway objects' keys, so connectivity is computed without a scan of everything.
-    private var gatewayKeys: Set<ObjectKey> = []
+    /// The Gateway objects' entries, so connectivity is computed without a scan of everything.
+    private var gatewayEntries: Set<ObjectTable.Index> = []
     private var dirty: Set<ServiceKey> = []
     private var allDirty = true
     /// One table per service and zone it is served in; rebuilt only when dirty.
@@ -114,18 +108,27 @@ public final class ClusterSetStore {
     public func apply(_ event: StoreEvent, source: ObjectSource = .manifests) {
         switch event {
         case .upsert(let o):
-            let key = o.key
-            let old = entries[key]
-            if old?.object == o {
-                entries[key]?.source = source
-                return
+            let role: Role
+            if let i = entries.find(o.key) {
+                if entries[i].object == o {
+                    entries[i].source = source
+                    return
+                }
+                // Off the old role's lists before the entry changes (they are kept in key
+                // order, read from the entries).
+                touch(entries[i].role, nil, index: i)
+                role = classify(o)
+                entries[i] = ObjectTable.Entry(object: o, source: source, role: role)
+                touch(nil, role, index: i)
+            } else {
+                role = classify(o)
+                let i = entries.insert(ObjectTable.Entry(object: o, source: source, role: role))
+                touch(nil, role, index: i)
             }
-            let role = classify(o)
-            entries[key] = Entry(object: o, source: source, role: role)
-            touch(old?.role, role, key: key)
         case .delete(let key):
-            guard let gone = entries.removeValue(forKey: key) else { return }
-            touch(gone.role, nil, key: key)
+            guard let i = entries.find(key) else { return }
+            touch(entries[i].role, nil, index: i)
+            entries.remove(at: i)
         }
     }
 
@@ -136,23 +139,28 @@ public final class ClusterSetStore {
     /// Other sources' objects stay.
     public func replaceAll(of kinds: Set<ObjectKind>, with list: [KubeObject], source: ObjectSource = .manifests) {
         let keep = Set(list.map(\.key))
-        let gone = entries.compactMap { kinds.contains($0.key.kind) && !keep.contains($0.key) && $0.value.source == source ? $0.key : nil }
+        let gone = entries.indexes.compactMap { i -> ObjectKey? in
+            let e = entries[i]
+            let key = e.object.key
+            return kinds.contains(key.kind) && !keep.contains(key) && e.source == source ? key : nil
+        }
         for key in gone { apply(.delete(key)) }
         for o in list { apply(.upsert(o), source: source) }
     }
 
-    private func touch(_ old: Role?, _ new: Role?, key: ObjectKey) {
+    /// Moves the entry at `index` from its old role's lists to its new role's.
+    private func touch(_ old: Role?, _ new: Role?, index: ObjectTable.Index) {
         if old == .gateway || new == .gateway { allDirty = true }
-        if old == .gateway { gatewayKeys.remove(key) }
-        if new == .gateway { gatewayKeys.insert(key) }
+        if old == .gateway { gatewayEntries.remove(index) }
+        if new == .gateway { gatewayEntries.insert(index) }
         if let s = old?.service {
             dirty.insert(s)
-            byService[s]?.remove(key, isImport: old?.isImport == true)
-            if byService[s]?.keys.isEmpty == true { byService[s] = nil }
+            byService[s]?.remove(index, isImport: old?.isImport == true)
+            if byService[s]?.objects.isEmpty == true { byService[s] = nil }
         }
         if let s = new?.service {
             dirty.insert(s)
-            byService[s, default: Members()].insert(key, isImport: new?.isImport == true)
+            byService[s, default: Members()].insert(index, isImport: new?.isImport == true, in: entries)
         }
     }
 
@@ -162,10 +170,10 @@ public final class ClusterSetStore {
         configuration = c
         allDirty = true
         if relayout {
-            let all = entries.values.map { ($0.object, $0.source) }
-            entries = [:]
+            let all = entries.indexes.map { (entries[$0].object, entries[$0].source) }
+            entries.removeAll()
             byService = [:]
-            gatewayKeys = []
+            gatewayEntries = []
             for (o, source) in all { apply(.upsert(o), source: source) }
         }
     }
@@ -221,8 +229,8 @@ public final class ClusterSetStore {
     /// Objects held but not used, by reason: a metric for operators.
     public var ignoredCounts: [String: Int] {
         var out: [String: Int] = [:]
-        for e in entries.values {
-            if case .ignored(let why) = e.role { out[why, default: 0] += 1 }
+        for i in entries.indexes {
+            if case .ignored(let why) = entries[i].role { out[why, default: 0] += 1 }
         }
         if !unnamable.isEmpty { out["service name or namespace is not a DNS label"] = unnamable.count }
         return out
@@ -232,7 +240,9 @@ public final class ClusterSetStore {
 
     /// The objects held from `source` (tests, diagnostics).
     public func objects(from source: ObjectSource) -> [ObjectKey: KubeObject] {
-        entries.filter { $0.value.source == source }.mapValues(\.object)
+        var out: [ObjectKey: KubeObject] = [:]
+        for i in entries.indexes where entries[i].source == source { out[entries[i].object.key] = entries[i].object }
+        return out
     }
     public var serviceCount: Int { byService.keys.filter { hasImport($0) }.count }
 
@@ -245,7 +255,7 @@ public final class ClusterSetStore {
     /// cluster counts as connected.
     func computeConnectivity() -> (local: String?, connected: Set<String>?) {
         var local = configuration.localClusterID
-        let gateways = gatewayKeys.compactMap { k -> Gateway? in if case .gateway(let g)? = entries[k]?.object { return g }; return nil }
+        let gateways = gatewayEntries.compactMap { i -> Gateway? in if case .gateway(let g) = entries[i].object { return g }; return nil }
             .sorted { ($0.metadata.namespace, $0.metadata.name) < ($1.metadata.namespace, $1.metadata.name) }
         guard configuration.connectivity == .gateway, !gateways.isEmpty else { return (local, nil) }
         var connected: Set<String> = []
@@ -419,8 +429,8 @@ public final class ClusterSetStore {
 
     func objectsOf(_ key: ServiceKey) -> ServiceObjects {
         var o = ServiceObjects()
-        for k in byService[key]?.keys ?? [] {
-            guard let e = entries[k] else { continue }
+        for i in byService[key]?.objects ?? [] {
+            let e = entries[i]
             switch (e.role, e.object) {
             case (.aggregateImport, .serviceImport(let si)): o.imports.append(si)
             case (.legacyImport(_, let c), .serviceImport(let si)): o.legacyImports.append((c, si))

@@ -98,4 +98,46 @@ import Testing
         #expect(sorted.map(\.description) == ["9.255.255.255", "10.0.0.9", "10.0.0.10", "::1", "2001:db8::1"])
         #expect(Set([ip("10.0.0.1"), ip("10.0.0.1"), ip("::a00:1")]).count == 2)
     }
+
+    /// Packed pairs hold any string: the one-byte common ones, empty, non-ASCII, and
+    /// values of 254 bytes and more (annotations can be long); equal pairs are equal
+    /// whatever their order of arrival.
+    @Test func packedLabelsHoldLongAndCommonStrings() {
+        let long = String(repeating: "a\u{e9}", count: 200)  // 600 bytes of UTF-8
+        let edge = String(repeating: "x", count: 253)
+        var l = StringPairs(["note": long, "lighthouse.submariner.io/is-headless": "false", "empty": "", "edge": edge,
+                             "endpointslice.kubernetes.io/managed-by": "lighthouse-agent.submariner.io", "k\u{e4}y": "v"])
+        #expect(l["note"] == long)
+        #expect(l["edge"] == edge)
+        #expect(l["empty"] == "")
+        #expect(l["k\u{e4}y"] == "v")
+        #expect(l["lighthouse.submariner.io/is-headless"] == "false")
+        #expect(l["endpointslice.kubernetes.io/managed-by"] == "lighthouse-agent.submariner.io")
+        #expect(l["lighthouse-agent.submariner.io"] == nil, "a common value is not a key")
+        #expect(l.count == 6)
+        #expect(l.map(\.key) == ["edge", "empty", "endpointslice.kubernetes.io/managed-by", "k\u{e4}y",
+                                 "lighthouse.submariner.io/is-headless", "note"])
+        l["edge"] = String(repeating: "x", count: 254)
+        #expect(l["edge"]?.utf8.count == 254)
+        l["note"] = nil
+        #expect(l["note"] == nil && l.count == 5)
+        #expect(l["k\u{e4}y"] == "v", "pairs after a removed one are still found")
+        #expect(StringPairs().isEmpty && !l.isEmpty)
+        #expect(StringPairs(["a": "true", "b": "x"]) == ["b": "x", "a": "true"])
+        #expect(StringPairs(["a": "true"]) != StringPairs(["a": "false"]))
+    }
+
+    /// One address is held inline, none or several as a list; both read the same.
+    @Test func endpointAddressesReadTheSameInlineOrListed() {
+        let one: IPAddresses = [ip("10.0.0.1")]
+        #expect(Array(one) == [ip("10.0.0.1")])
+        #expect(one.first == ip("10.0.0.1") && one.count == 1)
+        let none = IPAddresses([])
+        #expect(none.isEmpty && none.first == nil)
+        let two = IPAddresses([ip("10.0.0.1"), ip("::1")])
+        #expect(two.map(\.description) == ["10.0.0.1", "::1"])
+        #expect(two != one && IPAddresses([ip("10.0.0.1")]) == one)
+        let e = EndpointSlice.Endpoint(addresses: [ip("10.0.0.2")])
+        #expect(e.addresses.map(\.description) == ["10.0.0.2"])
+    }
 }

@@ -1,7 +1,7 @@
 /// `discovery.k8s.io/v1` EndpointSlice, trimmed to what answers depend on.
 public struct EndpointSlice: Decodable, Sendable, Equatable {
     public struct Endpoint: Decodable, Sendable, Equatable {
-        public var addresses: [IPAddress]
+        public var addresses: IPAddresses
         /// `conditions.ready`; nil (unknown) counts as ready.
         public var ready: Bool?
         public var hostname: String?
@@ -13,7 +13,7 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
         enum RefKeys: String, CodingKey { case kind, name }
 
         public init(addresses: [IPAddress], ready: Bool? = true, hostname: String? = nil, podName: String? = nil) {
-            self.addresses = addresses
+            self.addresses = IPAddresses(addresses)
             self.ready = ready
             self.hostname = hostname
             self.podName = podName
@@ -22,12 +22,12 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let texts = try c.decodeIfPresent([String].self, forKey: .addresses) ?? []
-            addresses = try texts.map { text in
+            addresses = IPAddresses(try texts.map { text in
                 guard let ip = IPAddress(text) else {
                     throw DecodingError.dataCorruptedError(forKey: .addresses, in: c, debugDescription: "bad IP address \(text)")
                 }
                 return ip
-            }
+            })
             if c.contains(.conditions), (try? c.decodeNil(forKey: .conditions)) == false {
                 let k = try c.nestedContainer(keyedBy: ConditionKeys.self, forKey: .conditions)
                 ready = try k.decodeIfPresent(Bool.self, forKey: .ready)

@@ -1,20 +1,33 @@
-/// Labels or annotations: a handful of key/value pairs kept as one small sorted array.
+/// Labels or annotations: a handful of key/value pairs packed into one byte array.
 ///
 /// The store holds every object it watches for as long as it exists, and an
 /// EndpointSlice carries five labels: as a `[String: String]` they cost about 800 bytes
-/// (the hash storage plus a heap string for every key longer than 15 bytes), as this
-/// array about 200. The keys and values Lighthouse writes on every object are shared,
-/// not copied (`interned`): the copies are the compiled-in constants.
-public struct StringPairs: Sendable, Equatable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
+/// (the hash storage plus a heap string for every key longer than 15 bytes), as a sorted
+/// array of `String` pairs about 200 (32 bytes a pair), packed like this about 80. The
+/// keys and values Lighthouse writes on every object (`common`) take one byte each; the
+/// others are their UTF-8 bytes after a length. Reading a value makes its `String`:
+/// only classifying an object does that, never answering.
+public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: String, value: String)
 
-    /// Sorted by key, keys unique: equality does not depend on the order pairs came in.
-    private var pairs: [Element]
+    /// The pairs sorted by key (keys unique), each string as `Packed` writes it. The
+    /// encoding of a string is unique, so equal pairs are equal bytes.
+    private var bytes: [UInt8]
 
-    public init() { pairs = [] }
+    public init() { bytes = [] }
 
     public init(_ dictionary: [String: String]) {
-        pairs = dictionary.map { (key: Self.interned($0.key), value: Self.interned($0.value)) }.sorted { $0.key < $1.key }
+        self.init(sortedPairs: dictionary.map { (key: $0.key, value: $0.value) }.sorted { $0.key < $1.key })
+    }
+
+    private init(sortedPairs pairs: [Element]) {
+        var out: [UInt8] = []
+        out.reserveCapacity(pairs.reduce(0) { $0 + Packed.size($1.key) + Packed.size($1.value) })
+        for p in pairs {
+            Packed.append(p.key, to: &out)
+            Packed.append(p.value, to: &out)
+        }
+        bytes = out
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {
@@ -23,37 +36,53 @@ public struct StringPairs: Sendable, Equatable, RandomAccessCollection, Expressi
         self.init(d)
     }
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { pairs.count }
-    public subscript(position: Int) -> Element { pairs[position] }
+    public var isEmpty: Bool { bytes.isEmpty }
+
+    /// Counted by a scan (one word per object saved; only tests and reports ask).
+    public var count: Int { reduce(0) { n, _ in n + 1 } }
 
     /// The value under `key`; nil when absent. Setting nil removes the pair.
     public subscript(key: String) -> String? {
         get {
-            // A handful of pairs: a linear scan beats hashing the key.
-            for p in pairs where p.key == key { return p.value }
+            // A handful of pairs: a scan that compares bytes beats hashing the key.
+            var at = 0
+            while at < bytes.count {
+                let isKey = Packed.equals(bytes, &at, key)
+                if isKey { return Packed.read(bytes, &at) }
+                Packed.skip(bytes, &at)
+            }
             return nil
         }
         set {
-            if let i = pairs.firstIndex(where: { $0.key == key }) {
-                if let v = newValue { pairs[i].value = Self.interned(v) } else { pairs.remove(at: i) }
-            } else if let v = newValue {
+            var pairs = Array(self).filter { $0.key != key }
+            if let v = newValue {
                 let at = pairs.firstIndex { $0.key > key } ?? pairs.count
-                pairs.insert((key: Self.interned(key), value: Self.interned(v)), at: at)
+                pairs.insert((key: key, value: v), at: at)
             }
+            self = StringPairs(sortedPairs: pairs)
         }
     }
 
     public var dictionary: [String: String] {
-        Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
     }
 
-    public static func == (a: StringPairs, b: StringPairs) -> Bool {
-        a.pairs.count == b.pairs.count && zip(a.pairs, b.pairs).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    public struct Iterator: IteratorProtocol {
+        let bytes: [UInt8]
+        var at = 0
+
+        public mutating func next() -> Element? {
+            guard at < bytes.count else { return nil }
+            let key = Packed.read(bytes, &at)
+            return (key: key, value: Packed.read(bytes, &at))
+        }
     }
 
-    /// The label keys and values on every Lighthouse object. A string of more than 15
-    /// UTF-8 bytes lives on the heap; a compiled-in constant costs nothing per copy.
+    public func makeIterator() -> Iterator { Iterator(bytes: bytes) }
+
+    public static func == (a: StringPairs, b: StringPairs) -> Bool { a.bytes == b.bytes }
+
+    /// The label keys and values on every Lighthouse object: one byte each.
     static let common: [String] = [
         "endpointslice.kubernetes.io/managed-by",
         "lighthouse-agent.submariner.io",
@@ -67,13 +96,73 @@ public struct StringPairs: Sendable, Equatable, RandomAccessCollection, Expressi
         "submariner-io/clusterID",
         "submariner-io/originatingNamespace",
         "app.kubernetes.io/managed-by",
+        "true",
+        "false",
     ]
 
-    /// `s`, or the identical constant from `common` (short strings are stored inline
-    /// anyway and are returned as they are).
-    static func interned(_ s: String) -> String {
-        guard s.utf8.count > 15 else { return s }
-        for c in common where c.utf8.count == s.utf8.count && c == s { return c }
-        return s
+    /// One string in `bytes`: `0xFF, i` for `common[i]`; `0xFE` and a four-byte
+    /// little-endian length before a string of 254 bytes or more; else a one-byte length.
+    enum Packed {
+        static let commonTag: UInt8 = 0xFF
+        static let longTag: UInt8 = 0xFE
+
+        static func commonIndex(_ s: String) -> Int? {
+            let n = s.utf8.count
+            return common.firstIndex { $0.utf8.count == n && $0 == s }
+        }
+
+        static func size(_ s: String) -> Int {
+            if commonIndex(s) != nil { return 2 }
+            let n = s.utf8.count
+            return n < Int(longTag) ? 1 + n : 5 + n
+        }
+
+        static func append(_ s: String, to out: inout [UInt8]) {
+            if let i = commonIndex(s) {
+                out.append(commonTag)
+                out.append(UInt8(i))
+                return
+            }
+            let n = s.utf8.count
+            if n < Int(longTag) {
+                out.append(UInt8(n))
+            } else {
+                out.append(longTag)
+                for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: n >> (8 * k))) }
+            }
+            out.append(contentsOf: s.utf8)
+        }
+
+        /// The bytes of the string at `at` (a range of `bytes`, or a common string's
+        /// index), and where the next string starts.
+        static func locate(_ bytes: [UInt8], _ at: Int) -> (common: Int?, range: Range<Int>, next: Int) {
+            switch bytes[at] {
+            case commonTag:
+                return (Int(bytes[at + 1]), at..<at, at + 2)
+            case longTag:
+                var n = 0
+                for k in 0..<4 { n |= Int(bytes[at + 1 + k]) << (8 * k) }
+                return (nil, (at + 5)..<(at + 5 + n), at + 5 + n)
+            case let n:
+                return (nil, (at + 1)..<(at + 1 + Int(n)), at + 1 + Int(n))
+            }
+        }
+
+        static func read(_ bytes: [UInt8], _ at: inout Int) -> String {
+            let l = locate(bytes, at)
+            at = l.next
+            if let c = l.common { return common[c] }
+            return String(decoding: bytes[l.range], as: UTF8.self)
+        }
+
+        static func skip(_ bytes: [UInt8], _ at: inout Int) { at = locate(bytes, at).next }
+
+        /// Whether the string at `at` is `s`, without making a `String`.
+        static func equals(_ bytes: [UInt8], _ at: inout Int, _ s: String) -> Bool {
+            let l = locate(bytes, at)
+            at = l.next
+            if let c = l.common { return common[c] == s }
+            return bytes[l.range].elementsEqual(s.utf8)
+        }
     }
 }
