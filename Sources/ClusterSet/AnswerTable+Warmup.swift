@@ -82,7 +82,10 @@ extension AnswerTable {
                     let s = t.slots[i]
                     guard s.nameLength != 0 else {
                         state = .done
-                        return nil
+                        // Not a compiled name: a cluster's, kept as data, is next.
+                        guard t.clusterSection != 0 else { return nil }
+                        return UnsafeRawBufferPointer(start: t.arena.baseAddress! + t.clusterSection,
+                                                      count: min(t.arena.count - t.clusterSection, Self.answerBytes))
                     }
                     if !s.matches(hash) {
                         // Another name's slot: the lookup probes on to the next one.

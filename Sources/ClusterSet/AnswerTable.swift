@@ -153,8 +153,11 @@ public final class AnswerTable: @unchecked Sendable {
     /// - Parameters:
     ///   - name: the lower-cased name, `length` bytes, as `QueryParser.question` wrote it.
     ///   - hash: its `NameHash`.
+    ///   - answerSpace: where an answer that is kept as data is written (a cluster's name,
+    ///     `NameTable.clusterLookup`); at least `answerSpaceSize` bytes.
     @inline(__always)
-    public func lookup(name: UnsafeRawBufferPointer, length: Int, hash: UInt64, type: RRType) -> Lookup {
+    public func lookup(name: UnsafeRawBufferPointer, length: Int, hash: UInt64, type: RRType,
+                       answerSpace: UnsafeMutableRawBufferPointer) -> Lookup {
         let p = name.baseAddress!
         guard let location = locate(name: name, length: length) else { return .refused }
         let zone = location.zone
@@ -171,6 +174,9 @@ public final class AnswerTable: @unchecked Sendable {
                 return table._withUnsafeGuaranteedRef { t -> Lookup in
                     if third == 0 && t.keyNode >= 0 { return Self.convert(t, t.answer(node: t.keyNode, type: type)) }
                     if let n = t.node(name: p, length: length, hash: hash) { return Self.convert(t, t.answer(node: n, type: type)) }
+                    if let found = t.clusterLookup(name: name, length: length, serviceStart: third, type: type, zone: zone, into: answerSpace) {
+                        return found
+                    }
                     if let parent = t.portNameParent(name: name, length: length), t.nodes[parent].acceptsPortNames {
                         return .noData(zone: zone)
                     }
@@ -191,6 +197,9 @@ public final class AnswerTable: @unchecked Sendable {
         }
         return .nxDomain(zone: zone)
     }
+
+    /// The bytes `lookup` may write an answer into.
+    public static let answerSpaceSize = ServiceTableWriter.maxSynthesizedAnswer
 
     /// Label starts the lookup's ring word holds.
     static let ringLabels = 8

@@ -44,13 +44,22 @@ public final class ClusterSetStore {
     private var entries = ObjectTable()
 
     private var byService: [ServiceKey: Members] = [:]
+    /// Exporting cluster ids, interned: entries hold an index (a handful of clusters,
+    /// never forgotten).
+    private var clusterNames: [String] = []
+    private var clusterIDs: [String: UInt32] = [:]
 
     /// A service's objects: their entries, kept in key order as they arrive (answers are
-    /// built in that order; sorting them on every compile was a tenth of it), and how
-    /// many are ServiceImports.
+    /// built in that order; sorting them on every compile was a tenth of it), how many
+    /// are ServiceImports, and the tables compiled from them (one per zone it is served
+    /// in; kept until the next compile after the last object went).
     struct Members {
         var objects: [ObjectTable.Index] = []
         var imports = 0
+        var tables = Tables()
+
+        /// Nothing left to keep: no objects, no tables to take out of the directory.
+        var isEmpty: Bool { objects.isEmpty && tables.isEmpty }
 
         mutating func insert(_ index: ObjectTable.Index, isImport: Bool, in entries: ObjectTable) {
             guard !objects.contains(index) else { return }
@@ -70,12 +79,24 @@ public final class ClusterSetStore {
             if isImport { imports -= 1 }
         }
     }
+
+    /// A service's tables: one (one zone, the usual case) without an array.
+    struct Tables {
+        private var first: NameTable?
+        private var more: [NameTable] = []
+
+        init(_ list: [NameTable] = []) {
+            first = list.first
+            more = Array(list.dropFirst())
+        }
+
+        var list: [NameTable] { first.map { [$0] + more } ?? [] }
+        var isEmpty: Bool { first == nil }
+    }
     /// The Gateway objects' entries, so connectivity is computed without a scan of everything.
     private var gatewayEntries: Set<ObjectTable.Index> = []
     private var dirty: Set<ServiceKey> = []
     private var allDirty = true
-    /// One table per service and zone it is served in; rebuilt only when dirty.
-    private var tables: [ServiceKey: [NameTable]] = [:]
     /// Every service table by its service name: what snapshots share.
     private var directory = ServiceDirectory()
     /// Services with a table, per namespace: the namespace's empty non-terminal exists
@@ -97,6 +118,10 @@ public final class ClusterSetStore {
     /// Services whose name or namespace cannot be a DNS label (over 63 octets, a dot).
     private var unnamable: Set<ServiceKey> = []
 
+    /// Cluster names of ClusterSetIP services as data (the default) or compiled like
+    /// every other name: tests compare the answers of the two. Set before the first table.
+    var synthesizesClusterNames = true
+
     public init(configuration: StoreConfiguration) {
         self.configuration = configuration
     }
@@ -108,7 +133,7 @@ public final class ClusterSetStore {
     public func apply(_ event: StoreEvent, source: ObjectSource = .manifests) {
         switch event {
         case .upsert(let o):
-            let role: Role
+            let role = classify(o)
             if let i = entries.find(o.key) {
                 if entries[i].object == o {
                     entries[i].source = source
@@ -116,19 +141,34 @@ public final class ClusterSetStore {
                 }
                 // Off the old role's lists before the entry changes (they are kept in key
                 // order, read from the entries).
-                touch(entries[i].role, nil, index: i)
-                role = classify(o)
-                entries[i] = ObjectTable.Entry(object: o, source: source, role: role)
+                touch(classify(entries[i].object), nil, index: i)
+                entries[i] = entry(o, source: source, role: role)
                 touch(nil, role, index: i)
             } else {
-                role = classify(o)
-                let i = entries.insert(ObjectTable.Entry(object: o, source: source, role: role))
+                let i = entries.insert(entry(o, source: source, role: role))
                 touch(nil, role, index: i)
             }
         case .delete(let key):
             guard let i = entries.find(key) else { return }
-            touch(entries[i].role, nil, index: i)
+            touch(classify(entries[i].object), nil, index: i)
             entries.remove(at: i)
+        }
+    }
+
+    /// The entry for an object in `role`; its cluster id interned.
+    private func entry(_ o: KubeObject, source: ObjectSource, role: Role) -> ObjectTable.Entry {
+        func id(_ cluster: String) -> UInt32 {
+            if let i = clusterIDs[cluster] { return i }
+            clusterNames.append(cluster)
+            clusterIDs[cluster] = UInt32(clusterNames.count - 1)
+            return UInt32(clusterNames.count - 1)
+        }
+        switch role {
+        case .aggregateImport: return .init(object: o, source: source, kind: .aggregateImport, cluster: 0)
+        case .legacyImport(_, let c): return .init(object: o, source: source, kind: .legacyImport, cluster: id(c))
+        case .slice(_, let c, let legacy): return .init(object: o, source: source, kind: legacy ? .legacySlice : .slice, cluster: id(c))
+        case .gateway: return .init(object: o, source: source, kind: .gateway, cluster: 0)
+        case .ignored: return .init(object: o, source: source, kind: .ignored, cluster: 0)
         }
     }
 
@@ -156,7 +196,7 @@ public final class ClusterSetStore {
         if let s = old?.service {
             dirty.insert(s)
             byService[s]?.remove(index, isImport: old?.isImport == true)
-            if byService[s]?.objects.isEmpty == true { byService[s] = nil }
+            if byService[s]?.isEmpty == true { byService[s] = nil }
         }
         if let s = new?.service {
             dirty.insert(s)
@@ -230,7 +270,8 @@ public final class ClusterSetStore {
     public var ignoredCounts: [String: Int] {
         var out: [String: Int] = [:]
         for i in entries.indexes {
-            if case .ignored(let why) = entries[i].role { out[why, default: 0] += 1 }
+            guard entries[i].kind == .ignored else { continue }
+            if case .ignored(let why) = classify(entries[i].object) { out[why, default: 0] += 1 }
         }
         if !unnamable.isEmpty { out["service name or namespace is not a DNS label"] = unnamable.count }
         return out
@@ -292,13 +333,14 @@ public final class ClusterSetStore {
             base = (zones, serviceZones, baseTable)
             allDirty = true
         }
-        let resolver = ServiceResolver(
+        var resolver = ServiceResolver(
             config: configuration, localCluster: conn.local,
             isConnected: { c in conn.connected?.contains(c) ?? true },
             counterSlot: { [unowned self] k, t in self.slot(k, t) })
+        resolver.synthesizesClusterNames = synthesizesClusterNames
 
-        // Every service with objects or a table: those with objects, then tables left over.
-        let targets: [ServiceKey] = allDirty ? Array(byService.keys) + tables.keys.filter { byService[$0] == nil } : Array(dirty)
+        // Every service with objects or a table.
+        let targets: [ServiceKey] = allDirty ? Array(byService.keys) : Array(dirty)
         var namespacesChanged = emptyNonTerminals == nil || allDirty
         var work: [ServiceKey] = []
         for key in targets {
@@ -389,10 +431,13 @@ public final class ClusterSetStore {
     /// Replaces a service's tables in the directory; true when a namespace appeared or
     /// disappeared.
     private func setTables(_ key: ServiceKey, _ list: [NameTable]?) -> Bool {
-        let old = tables[key]
+        let old = byService[key].flatMap { $0.tables.isEmpty ? nil : $0.tables.list }
         for t in old ?? [] { directory.remove(t) }
         for t in list ?? [] { directory.insert(t) }
-        tables[key] = list
+        if list != nil || byService[key] != nil {
+            byService[key, default: Members()].tables = Tables(list ?? [])
+            if byService[key]?.isEmpty == true { byService[key] = nil }
+        }
         switch (old == nil, list == nil) {
         case (true, false):
             namespaceCounts[key.namespace, default: 0] += 1
@@ -431,10 +476,11 @@ public final class ClusterSetStore {
         var o = ServiceObjects()
         for i in byService[key]?.objects ?? [] {
             let e = entries[i]
-            switch (e.role, e.object) {
+            switch (e.kind, e.object) {
             case (.aggregateImport, .serviceImport(let si)): o.imports.append(si)
-            case (.legacyImport(_, let c), .serviceImport(let si)): o.legacyImports.append((c, si))
-            case (.slice(_, let c, let legacy), .endpointSlice(let es)): o.slices.append((c, legacy, es))
+            case (.legacyImport, .serviceImport(let si)): o.legacyImports.append((clusterNames[Int(e.cluster)], si))
+            case (.slice, .endpointSlice(let es)): o.slices.append((clusterNames[Int(e.cluster)], false, es))
+            case (.legacySlice, .endpointSlice(let es)): o.slices.append((clusterNames[Int(e.cluster)], true, es))
             default: break
             }
         }

@@ -119,7 +119,7 @@ public final class NameTable: @unchecked Sendable {
     /// The served zones' apexes, in the order of `zone` indexes.
     public let zones: [DNSName]
     /// Number of distinct owner names (empty non-terminals included).
-    public var nameCount: Int { nodes.count }
+    public var nameCount: Int { nodes.count + synthesizedNames }
     /// Bytes of precompiled answers, names and their index.
     public var arenaBytes: Int { blockSize }
     /// For a service's table: its service name (`<svc>.<ns>.svc.<zone>`), by which the
@@ -128,8 +128,10 @@ public final class NameTable: @unchecked Sendable {
 
     init(arena a: UnsafeRawBufferPointer, slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName],
          rotations r: [Rotation], cycles c: [UInt16], alternatives alt: [AnswerRef], counters: RotationCounters,
-         key k: [UInt8], keyNode: Int?, storedSuffix: Int = 0) {
+         key k: [UInt8], keyNode: Int?, storedSuffix: Int = 0, clusterSection: Int = 0, synthesizedNames: Int = 0) {
         self.storedSuffix = storedSuffix
+        self.clusterSection = clusterSection
+        self.synthesizedNames = synthesizedNames
         // One block for everything: a lookup touches adjacent memory (a service's table
         // is a few KiB), and a table is one allocation instead of eight.
         // The block starts with a header and the key, then the nodes and type entries:
@@ -192,6 +194,10 @@ public final class NameTable: @unchecked Sendable {
     /// names are stored without the service's name (the key), which the answer table's
     /// directory lookup has already matched; 0 for the zone files' table.
     let storedSuffix: Int
+    /// Where a service table's cluster names are kept as data (`clusterLookup`); 0: none.
+    let clusterSection: Int
+    /// The names the cluster section stands for.
+    let synthesizedNames: Int
 
     /// The single allocation holding every buffer (all of trivial types). Its header:
     /// key length (UInt16), the number of the key name's type entries (UInt16; they are

@@ -5,13 +5,25 @@
 /// three quarters full: with 400,100 objects (100,000 services × 3 clusters) it had
 /// 2^20 buckets of 112 bytes, 117 MB, more than a third of what the objects themselves
 /// take. Here the key is the object's own (`KubeObject.key`), an entry is its object,
-/// source and role, and the index is half empty at most: 29 MB + 8 MB. Services refer
-/// to their objects by index (`ClusterSetStore.Members`), which no lookup needs.
+/// source and what it is to the layout in 16 bytes, and the index is half empty at
+/// most: 6 MB + 8 MB. Services refer to their objects by index
+/// (`ClusterSetStore.Members`), which no lookup needs.
 struct ObjectTable {
     struct Entry {
         var object: KubeObject
         var source: ObjectSource
-        var role: ClusterSetStore.Role
+        /// What `ClusterSetStore.classify` made of the object, without the service's key
+        /// (a 56-byte `Role` per object was a third of the store's index): the compile
+        /// reaches entries through their service, and a change classifies the old object
+        /// again (the same object and layout give the same role).
+        var kind: Kind
+        /// The exporting cluster of a slice or legacy import: an index into the store's
+        /// cluster ids.
+        var cluster: UInt32
+    }
+
+    enum Kind: UInt8 {
+        case aggregateImport, legacyImport, slice, legacySlice, gateway, ignored
     }
 
     typealias Index = UInt32

@@ -9,6 +9,9 @@ struct ServiceResolver {
     let isConnected: (String) -> Bool
     /// Gives a stable counter slot for a service's rotation of a type.
     let counterSlot: (ServiceKey, RRType) -> Int
+    /// Whether a ClusterSetIP service's cluster names are kept as data
+    /// (`ServiceTableWriter+Clusters`) rather than compiled; tests compare the two.
+    var synthesizesClusterNames = true
 
     static let srvPriority: UInt16 = 0
     static let srvWeight: UInt16 = 50
@@ -357,6 +360,11 @@ struct ServiceResolver {
 
         // <cluster>.<svc>: that cluster's service IP, healthy or not (lighthouse mode).
         guard config.mode == .lighthouse else { return }
+        if synthesizesClusterNames,
+           let names = ServiceTableWriter.clusterNames(clusters, keyLength: w.keyLength, keyPorts: srvPorts) {
+            w.clusterSection(names, keyLength: w.keyLength)
+            return
+        }
         for c in clusters {
             guard let owner = clusterName(c.cluster, under: base, &w) else { continue }
             w.own(owner, acceptsPortNames: true)

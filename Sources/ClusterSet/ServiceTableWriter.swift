@@ -61,6 +61,14 @@ struct ServiceTableWriter {
     private var first: [Int] = []
     private var zone: UInt16 = 0
     private var ttl: UInt32 = 0
+    /// Where the clusters' section starts in the arena (0: none), and the names it
+    /// stands for (`ServiceTableWriter+Clusters`).
+    var clusterSectionOffset = 0
+    var synthesizedNameCount = 0
+    var arenaBuffer: WireBuffer { arena }
+    var ttlValue: UInt32 { ttl }
+    /// Wire length of the service's name (the key).
+    var keyLength: Int { Int(names[Int(Self.key)].length) }
 
     // The answer being written.
     private var stamp: UInt32 = 0
@@ -82,6 +90,8 @@ struct ServiceTableWriter {
         rotations.removeAll(keepingCapacity: true)
         cycles.removeAll(keepingCapacity: true)
         alternatives.removeAll(keepingCapacity: true)
+        clusterSectionOffset = 0
+        synthesizedNameCount = 0
         if internSlots.count != 64 {
             internSlots = [Int32](repeating: -1, count: 64)
         } else {
@@ -323,8 +333,9 @@ struct ServiceTableWriter {
             names[i].node = Int32(count)
             count += 1
         }
-        var capacity = 16
-        // Load at most 5/8 (a ClusterSetIP service over 3 clusters: 20 names in 32 slots).
+        var capacity = 8
+        // Load at most 5/8 (a ClusterSetIP service's own names, its clusters' being data:
+        // 5 names in 8 slots).
         while capacity * 5 < count * 8 { capacity <<= 1 }
         slots.removeAll(keepingCapacity: true)
         slots.append(contentsOf: repeatElement(.init(hash: 0, nameOffset: 0, nameLength: 0, node: 0), count: capacity))
@@ -342,6 +353,7 @@ struct ServiceTableWriter {
         let keyWire = Array(UnsafeBufferPointer(start: arena.base + Int(names[0].offset), count: Int(names[0].length)))
         return NameTable(arena: arena.bytes, slots: slots, nodes: nodes, types: types, zoneInfo: [], zones: [],
                          rotations: rotations, cycles: cycles, alternatives: alternatives, counters: counters,
-                         key: keyWire, keyNode: 0, storedSuffix: keyWire.count)
+                         key: keyWire, keyNode: 0, storedSuffix: keyWire.count,
+                         clusterSection: clusterSectionOffset, synthesizedNames: synthesizedNameCount)
     }
 }

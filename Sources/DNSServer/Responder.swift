@@ -13,9 +13,11 @@ public enum Transport: Sendable {
 /// precompiled sections into `out`. It allocates nothing and takes no lock, so the
 /// same function serves the UDP batch loop, TCP connections and in-process tests.
 public enum Responder {
-    /// Scratch space a caller provides for the lower-cased question name.
-    /// (The parser lower-cases eight bytes at a time and may write up to 7 past the name.)
-    public static let scratchSize = Wire.Name.maxLength + 8
+    /// Scratch space a caller provides: the lower-cased question name (the parser
+    /// lower-cases eight bytes at a time and may write up to 7 past it), then room for
+    /// an answer the table writes on demand (`AnswerTable.answerSpaceSize`).
+    public static let scratchSize = nameSpace + AnswerTable.answerSpaceSize
+    static let nameSpace = Wire.Name.maxLength + 8
 
     /// Writes the reply to `query` into `out` and returns its length; 0 means no reply
     /// (fewer than 12 bytes, or a message with QR set: never answer a response).
@@ -61,7 +63,8 @@ public enum Responder {
 
         let limit = sizeLimit(transport: transport, edns: edns, out: out)
         let name = UnsafeRawBufferPointer(scratch)
-        let found = table.lookup(name: name, length: question.nameLength, hash: question.hash, type: question.type)
+        let found = table.lookup(name: name, length: question.nameLength, hash: question.hash, type: question.type,
+                                 answerSpace: UnsafeMutableRawBufferPointer(rebasing: scratch[nameSpace...]))
         if case .refused = found {} else if !table.isReady {
             return writeNotReady(query: query, question: question, edns: edns, out: out)
         }

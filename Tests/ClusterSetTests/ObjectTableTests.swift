@@ -30,7 +30,7 @@ import Testing
                 }
             } else {
                 #expect(model[o.key] == nil)
-                let i = table.insert(ObjectTable.Entry(object: o, source: .manifests, role: .ignored("test")))
+                let i = table.insert(ObjectTable.Entry(object: o, source: .manifests, kind: .ignored, cluster: 0))
                 model[o.key] = i
             }
         }

@@ -5,6 +5,9 @@ import Testing
 /// The batch warm-up walks the lookup's own path: its last step names the memory the
 /// lookup then answers from, and it changes nothing a lookup sees.
 @Suite struct WarmProbeTests {
+    /// Where a lookup writes an answer kept as data; read after `walk` returns, so never freed.
+    nonisolated(unsafe) static let answerSpace = UnsafeMutableRawBufferPointer.allocate(byteCount: AnswerTable.answerSpaceSize, alignment: 8)
+
     /// Parses `name` as a worker does and returns every range the probe names, in order,
     /// with the lookup's result afterwards.
     func walk(_ table: AnswerTable, _ name: String, _ type: RRType) throws -> (ranges: [UnsafeRawBufferPointer]?, answer: AnswerTable.Lookup) {
@@ -22,7 +25,7 @@ import Testing
             }
             ranges = seen
         }
-        return (ranges, table.lookup(name: lowered, length: q.nameLength, hash: q.hash, type: type))
+        return (ranges, table.lookup(name: lowered, length: q.nameLength, hash: q.hash, type: type, answerSpace: Self.answerSpace))
     }
 
     @Test func serviceNameEndsOnItsAnswer() throws {
@@ -68,17 +71,29 @@ import Testing
         return seen
     }
 
-    @Test func clusterNameEndsOnItsNode() throws {
+    @Test func portNameEndsOnItsNode() throws {
         let t = table(makeStore([serviceImport("web", "shop"), clusterSlice("web", "shop", cluster: "c1", address: "10.1.0.1")]))
-        let answer = try walk(t, "c1.web.shop.svc.clusterset.local", .a).answer
+        let answer = try walk(t, "_http._tcp.web.shop.svc.clusterset.local", .srv).answer
         // The whole probe (a batch stops after `steps`): directory slot, table object,
         // the table's slots up to the name's (as many as the lookup's linear probe
         // reads), the name itself, its node.
-        let steps = try #require(try probe(t, "c1.web.shop.svc.clusterset.local", .a))
+        let steps = try #require(try probe(t, "_http._tcp.web.shop.svc.clusterset.local", .srv))
         #expect(steps.count >= 5)
         // The name as the table stores it: without the service's own name.
-        #expect(Array(steps[steps.count - 2]) == [2] + Array("c1".utf8))
+        #expect(Array(steps[steps.count - 2]) == [5] + Array("_http".utf8) + [4] + Array("_tcp".utf8))
         if case .answer = answer {} else { Issue.record("expected an answer, got \(answer)") }
+    }
+
+    /// A cluster's name is kept as data: the probe ends on the table's cluster section.
+    @Test func clusterNameEndsOnTheClusterSection() throws {
+        let t = table(makeStore([serviceImport("web", "shop"), clusterSlice("web", "shop", cluster: "c1", address: "10.1.0.1")]))
+        let answer = try walk(t, "c1.web.shop.svc.clusterset.local", .a).answer
+        let steps = try #require(try probe(t, "c1.web.shop.svc.clusterset.local", .a))
+        // The section: TTL, one cluster, the record's length, then the label `c1`.
+        let last = try #require(steps.last)
+        #expect(Array(last.prefix(10)) == [0, 0, 0, 5, 1, 0, 23, 2] + Array("c1".utf8))
+        guard case .answer(let blob) = answer else { Issue.record("expected an answer, got \(answer)"); return }
+        #expect(Array(blob) == [0, 1, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 10, 1, 0, 1])
     }
 
     @Test func namesOutsideServicesHaveNoProbe() throws {

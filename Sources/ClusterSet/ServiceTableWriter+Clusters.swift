@@ -1,0 +1,102 @@
+import DNSWire
+
+/// A ClusterSetIP service's `<cluster>.<svc>` names as data instead of answers.
+///
+/// Three quarters of such a service's table were its clusters' names: per cluster the
+/// name, two port-name SRV owners and their two empty non-terminals, with A, SRV and
+/// ANY answers compiled for each (about 630 bytes a cluster, 1.9 KB of a 2.9 KB
+/// table). They follow one fixed pattern, so the table keeps each cluster's label,
+/// addresses and ports (about 30 bytes) and `NameTable.clusterLookup` writes the same
+/// bytes the compiled answers held when such a name is asked: a few records copied
+/// into the worker's scratch, no allocation. The service's own names stay compiled.
+///
+/// Section layout (in the arena, at `NameTable.clusterSection`): the TTL (UInt32), the
+/// cluster count (UInt8), then per cluster its record's length (UInt16, itself
+/// included), the label (length, bytes), the IPv4 addresses (count, 4 bytes each), the
+/// IPv6 addresses (count, 16 bytes each) and the ports (count; per port its number
+/// (UInt16), name and protocol (length, bytes each), lower-cased, without `_`).
+extension ServiceTableWriter {
+    /// What one cluster's names answer: `ServiceResolver.writeClusterSetIP`'s rules.
+    struct ClusterNames {
+        var label: [UInt8]
+        var v4: [IPAddress]
+        var v6: [IPAddress]
+        var ports: [ServicePort]
+    }
+
+    /// The largest answer a cluster's names may need: the worker's scratch holds it
+    /// (`Responder.scratchSize`). A service whose clusters need more is compiled whole.
+    static let maxSynthesizedAnswer = 4096
+
+    /// The cluster names of a table as data, or nil when one of them cannot be, and
+    /// the service's names must all be compiled: a label that could also be one of the
+    /// service's own names (`_x`, a port's protocol), two clusters with one label, or
+    /// answers beyond `maxSynthesizedAnswer`.
+    static func clusterNames(_ records: [ServiceResolver.ClusterRecord], keyLength: Int, keyPorts: [ServicePort]) -> [ClusterNames]? {
+        var out: [ClusterNames] = []
+        let protocols = Set((keyPorts + records.flatMap(\.ports)).map { Array($0.proto.utf8.map(DNSName.lower)) })
+        for r in records {
+            let label = Array(r.cluster.utf8.map(DNSName.lower))
+            // The names the compiler would skip (no such cluster name) are skipped alike.
+            guard !label.isEmpty, label.count <= Wire.Name.maxLabelLength, !label.contains(UInt8(ascii: ".")),
+                  1 + label.count + keyLength <= Wire.Name.maxLength else { continue }
+            guard label[0] != UInt8(ascii: "_"), !protocols.contains(label), !out.contains(where: { $0.label == label }),
+                  r.ports.count <= 255, r.v4.count <= 255, r.v6.count <= 255,
+                  r.ports.allSatisfy({ $0.name.utf8.count <= 255 && $0.proto.utf8.count <= 255 }) else { return nil }
+            let owner = 1 + label.count + keyLength
+            let largest = 6 + r.v4.count * 16 + r.v6.count * 28 + r.ports.count * (18 + owner)
+            guard largest <= maxSynthesizedAnswer else { return nil }
+            out.append(ClusterNames(label: label, v4: r.v4, v6: r.v6, ports: r.ports))
+        }
+        return out
+    }
+
+    /// Writes the clusters' section; `finish` hands it to the table.
+    mutating func clusterSection(_ clusters: [ClusterNames], keyLength: Int) {
+        guard !clusters.isEmpty else { return }
+        let a = arenaBuffer
+        clusterSectionOffset = a.count
+        a.appendUInt32(ttlValue)
+        a.append(UInt8(clusters.count))
+        for c in clusters {
+            let start = a.count
+            a.appendUInt16(0)
+            a.append(UInt8(c.label.count))
+            for b in c.label { a.append(b) }
+            a.append(UInt8(c.v4.count))
+            for ip in c.v4 { ip.append(to: a) }
+            a.append(UInt8(c.v6.count))
+            for ip in c.v6 { ip.append(to: a) }
+            a.append(UInt8(c.ports.count))
+            for p in c.ports {
+                a.appendUInt16(p.port)
+                for text in [p.name, p.proto] {
+                    let bytes = text.utf8.map(DNSName.lower)
+                    a.append(UInt8(bytes.count))
+                    for b in bytes { a.append(b) }
+                }
+            }
+            a.setUInt16(UInt16(a.count - start), at: start)
+            synthesizedNameCount += Self.nameCount(c, ownerLength: 1 + c.label.count + keyLength)
+        }
+    }
+
+    /// The names a cluster's section stands for (the cluster's name, port names and
+    /// the empty non-terminals above them), for `nameCount`.
+    static func nameCount(_ c: ClusterNames, ownerLength: Int) -> Int {
+        var ents: Set<[UInt8]> = []
+        var owners: Set<[UInt8]> = []
+        for p in c.ports where !p.name.isEmpty {
+            let name = Array(p.name.utf8.map(DNSName.lower)), proto = Array(p.proto.utf8.map(DNSName.lower))
+            for underscore in [true, false] {
+                let u: [UInt8] = underscore ? [UInt8(ascii: "_")] : []
+                let nl = u + name, pl = u + proto
+                guard !pl.isEmpty, nl.count <= Wire.Name.maxLabelLength, pl.count <= Wire.Name.maxLabelLength,
+                      2 + nl.count + pl.count + ownerLength <= Wire.Name.maxLength else { continue }
+                ents.insert(pl)
+                owners.insert(nl + [0] + pl)
+            }
+        }
+        return 1 + ents.count + owners.count
+    }
+}
