@@ -1,12 +1,13 @@
 /// The store's objects by key: entries in one array at stable indexes (a freed index is
-/// reused), found through an open-addressing index of 8-byte slots.
+/// reused), found through an open-addressing index of 4-byte slots.
 ///
 /// A `[ObjectKey: Entry]` kept the key (40 bytes) next to every entry and doubled at
 /// three quarters full: with 400,100 objects (100,000 services × 3 clusters) it had
 /// 2^20 buckets of 112 bytes, 117 MB, more than a third of what the objects themselves
 /// take. Here the key is the object's own (`KubeObject.key`), an entry is its object,
-/// source and what it is to the layout in 16 bytes, and the index is half empty at
-/// most: 6 MB + 8 MB. Services refer to their objects by index
+/// source and what it is to the layout in 16 bytes, and the index (entry numbers only:
+/// a probe compares the entry's key, a hash is computed again only to move a slot) is
+/// half empty at most: 6 MB + 4 MB. Services refer to their objects by index
 /// (`ClusterSetStore.Members`), which no lookup needs.
 struct ObjectTable {
     struct Entry {
@@ -28,16 +29,10 @@ struct ObjectTable {
 
     typealias Index = UInt32
 
-    /// One index slot: `entry` is the entry's index + 1 (0: empty), `hash` the low half
-    /// of its key's hash (enough for the home slot while the table has below 2^32 slots).
-    private struct Slot {
-        var entry: UInt32
-        var hash: UInt32
-    }
-
     private var entries: [Entry?] = []
     private var freeIndexes: [Index] = []
-    private var slots: [Slot] = []
+    /// The entry's index + 1 per slot (0: empty).
+    private var slots: [UInt32] = []
     private(set) var count = 0
 
     /// The entry at an index that `find`, `insert` or `indexes` gave: the store hands
@@ -52,18 +47,19 @@ struct ObjectTable {
         entries.indices.compactMap { entries[$0] == nil ? nil : Index($0) }
     }
 
-    private static func hash(_ key: ObjectKey) -> UInt32 {
-        UInt32(truncatingIfNeeded: key.hashValue)
-    }
+    private static func hash(_ key: ObjectKey) -> Int { key.hashValue }
+
+    /// The home slot of the entry a slot holds.
+    private func home(_ slot: UInt32, mask: Int) -> Int { Self.hash(self[slot - 1].object.key) & mask }
 
     /// The slot holding `key`'s entry, or the empty slot where it would go.
-    private func probe(_ key: ObjectKey, hash: UInt32) -> (slot: Int, entry: Index?) {
+    private func probe(_ key: ObjectKey) -> (slot: Int, entry: Index?) {
         let mask = slots.count - 1
-        var i = Int(hash) & mask
+        var i = Self.hash(key) & mask
         while true {
             let s = slots[i]
-            if s.entry == 0 { return (i, nil) }
-            if s.hash == hash, let e = entries[Int(s.entry - 1)], Self.matches(e.object, key) { return (i, s.entry - 1) }
+            if s == 0 { return (i, nil) }
+            if let e = entries[Int(s - 1)], Self.matches(e.object, key) { return (i, s - 1) }
             i = (i + 1) & mask
         }
     }
@@ -78,15 +74,13 @@ struct ObjectTable {
 
     func find(_ key: ObjectKey) -> Index? {
         guard count > 0 else { return nil }
-        return probe(key, hash: Self.hash(key)).entry
+        return probe(key).entry
     }
 
     /// Adds an entry whose key is not held yet (`find` said so); returns its index.
     mutating func insert(_ entry: Entry) -> Index {
         if (count + 1) * 2 > slots.count { grow() }
-        let key = entry.object.key
-        let hash = Self.hash(key)
-        let slot = probe(key, hash: hash).slot
+        let slot = probe(entry.object.key).slot
         let index: Index
         if let reused = freeIndexes.popLast() {
             index = reused
@@ -95,7 +89,7 @@ struct ObjectTable {
             index = Index(entries.count)
             entries.append(entry)
         }
-        slots[slot] = Slot(entry: index + 1, hash: hash)
+        slots[slot] = index + 1
         count += 1
         return index
     }
@@ -104,8 +98,7 @@ struct ObjectTable {
     @discardableResult
     mutating func remove(at index: Index) -> Entry {
         let entry = self[index]
-        let key = entry.object.key
-        var i = probe(key, hash: Self.hash(key)).slot
+        var i = probe(entry.object.key).slot
         // Backward-shift deletion (linear probing keeps no tombstones): later slots of
         // the run whose home is not between the hole and them move into the hole.
         let mask = slots.count - 1
@@ -113,14 +106,14 @@ struct ObjectTable {
         while true {
             j = (j + 1) & mask
             let s = slots[j]
-            if s.entry == 0 { break }
-            let home = Int(s.hash) & mask
+            if s == 0 { break }
+            let home = home(s, mask: mask)
             let stays = i <= j ? (i < home && home <= j) : (i < home || home <= j)
             if stays { continue }
             slots[i] = s
             i = j
         }
-        slots[i] = Slot(entry: 0, hash: 0)
+        slots[i] = 0
         entries[Int(index)] = nil
         freeIndexes.append(index)
         count -= 1
@@ -137,11 +130,11 @@ struct ObjectTable {
 
     private mutating func grow() {
         let old = slots
-        slots = [Slot](repeating: Slot(entry: 0, hash: 0), count: max(16, old.count * 2))
+        slots = [UInt32](repeating: 0, count: max(16, old.count * 2))
         let mask = slots.count - 1
-        for s in old where s.entry != 0 {
-            var i = Int(s.hash) & mask
-            while slots[i].entry != 0 { i = (i + 1) & mask }
+        for s in old where s != 0 {
+            var i = home(s, mask: mask)
+            while slots[i] != 0 { i = (i + 1) & mask }
             slots[i] = s
         }
     }

@@ -317,7 +317,7 @@ struct ServiceResolver {
                 addresses(ips, at: base, type, into: &w)
                 fixedIPs += ips
             }
-            srvGlue = clustersetIPs
+            srvGlue = Array(clustersetIPs)
             srvPorts = aggregate?.ports ?? []
         } else {
             let weights = self.weights(aggregate)

@@ -47,7 +47,7 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
     struct Fields: Sendable, Equatable {
         var metadata: ObjectMeta
         var isIPv6: Bool
-        var endpoints: [Endpoint]
+        var endpoints: OneOrMany<Endpoint>
         var ports: [ServicePort]
     }
 
@@ -62,7 +62,7 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
         _read { yield fields.value.isIPv6 }
         _modify { yield &fields.value.isIPv6 }
     }
-    public var endpoints: [Endpoint] {
+    public var endpoints: OneOrMany<Endpoint> {
         _read { yield fields.value.endpoints }
         _modify { yield &fields.value.endpoints }
     }
@@ -74,7 +74,7 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case metadata, addressType, endpoints, ports }
 
     public init(metadata: ObjectMeta, isIPv6: Bool = false, endpoints: [Endpoint], ports: [ServicePort]) {
-        fields = Boxed(Fields(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: ports))
+        fields = Boxed(Fields(metadata: metadata, isIPv6: isIPv6, endpoints: OneOrMany(endpoints), ports: ports))
     }
 
     public init(from decoder: Decoder) throws {
@@ -93,6 +93,6 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
         for e in endpoints where e.addresses.contains(where: { $0.isIPv6 != isIPv6 }) {
             throw DecodingError.dataCorruptedError(forKey: .endpoints, in: c, debugDescription: "an address does not match addressType \(type)")
         }
-        fields = Boxed(Fields(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: ports))
+        fields = Boxed(Fields(metadata: metadata, isIPv6: isIPv6, endpoints: OneOrMany(endpoints), ports: ports))
     }
 }

@@ -5,7 +5,7 @@ public struct ServiceImport: Decodable, Sendable, Equatable {
     struct Fields: Sendable, Equatable {
         var metadata: ObjectMeta
         var type: ServiceType
-        var ips: [IPAddress]
+        var ips: IPAddresses
         var ports: [ServicePort]
     }
 
@@ -20,7 +20,7 @@ public struct ServiceImport: Decodable, Sendable, Equatable {
         _read { yield fields.value.type }
         _modify { yield &fields.value.type }
     }
-    public var ips: [IPAddress] {
+    public var ips: IPAddresses {
         _read { yield fields.value.ips }
         _modify { yield &fields.value.ips }
     }
@@ -33,7 +33,7 @@ public struct ServiceImport: Decodable, Sendable, Equatable {
     enum SpecKeys: String, CodingKey { case type, ips, ports }
 
     public init(metadata: ObjectMeta, type: ServiceType, ips: [IPAddress] = [], ports: [ServicePort] = []) {
-        fields = Boxed(Fields(metadata: metadata, type: type, ips: ips, ports: ports))
+        fields = Boxed(Fields(metadata: metadata, type: type, ips: IPAddresses(ips), ports: ports))
     }
 
     public init(from decoder: Decoder) throws {
@@ -61,6 +61,6 @@ public struct ServiceImport: Decodable, Sendable, Equatable {
             return ip
         }
         let ports = ServicePort.shared(try s.decodeIfPresent([ServicePort].self, forKey: .ports) ?? [])
-        fields = Boxed(Fields(metadata: metadata, type: type, ips: ips, ports: ports))
+        fields = Boxed(Fields(metadata: metadata, type: type, ips: IPAddresses(ips), ports: ports))
     }
 }

@@ -1,0 +1,56 @@
+/// A list that is almost always exactly one element long, held inline then.
+///
+/// A ClusterSetIP service's slice has one endpoint with one address (the cluster's
+/// service IP) and its ServiceImport one clusterset IP: as arrays these were 64 to
+/// 96-byte heap blocks each, kept for the object's lifetime (about 250 bytes per
+/// service of three clusters).
+public struct OneOrMany<Element>: RandomAccessCollection, ExpressibleByArrayLiteral {
+    fileprivate enum Storage {
+        case one(Element)
+        /// None, or two and more.
+        case list([Element])
+    }
+
+    private var storage: Storage
+
+    public init(_ elements: [Element]) {
+        storage = elements.count == 1 ? .one(elements[0]) : .list(elements)
+    }
+
+    public init(arrayLiteral elements: Element...) { self.init(elements) }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int {
+        switch storage {
+        case .one: return 1
+        case .list(let l): return l.count
+        }
+    }
+
+    public subscript(position: Int) -> Element {
+        switch storage {
+        case .one(let e):
+            precondition(position == 0, "index out of range")
+            return e
+        case .list(let l): return l[position]
+        }
+    }
+
+    /// Appends one element (tests and programmatic objects; decoding builds whole lists).
+    public mutating func append(_ e: Element) {
+        switch storage {
+        case .one(let first): storage = .list([first, e])
+        case .list(let l): self = OneOrMany(l + [e])
+        }
+    }
+}
+
+extension OneOrMany: Equatable where Element: Equatable {
+    public static func == (a: OneOrMany, b: OneOrMany) -> Bool { a.elementsEqual(b) }
+}
+
+extension OneOrMany: Sendable where Element: Sendable {}
+extension OneOrMany.Storage: Sendable where Element: Sendable {}
+
+/// An endpoint's addresses.
+public typealias IPAddresses = OneOrMany<IPAddress>
