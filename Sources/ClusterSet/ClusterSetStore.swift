@@ -237,23 +237,23 @@ public final class ClusterSetStore {
             let m = si.metadata
             if broker {
                 guard m.namespace == configuration.brokerNamespace else { return .ignored("service import outside the broker namespace") }
-                guard let name = m.annotations[Self.serviceNameKey], let ns = m.annotations[Self.sourceNamespaceKey] else {
+                guard let name = m.annotation(Self.serviceNameKey), let ns = m.annotation(Self.sourceNamespaceKey) else {
                     return .ignored("broker service import without service-name/sourceNamespace annotations")
                 }
                 return .aggregateImport(ServiceKey(namespace: ns, name: name))
             }
-            if m.labels[Self.serviceNameKey] != nil { return .ignored("an exporting cluster's own service import") }
-            if m.annotations[Self.serviceNameKey] != nil { return .ignored("the broker's aggregated service import") }
-            if let name = m.annotations["origin-name"], let ns = m.annotations["origin-namespace"] {
-                guard let cluster = m.labels[Self.legacySourceClusterKey] else { return .ignored("legacy service import without sourceCluster label") }
+            if m.label(Self.serviceNameKey) != nil { return .ignored("an exporting cluster's own service import") }
+            if m.annotation(Self.serviceNameKey) != nil { return .ignored("the broker's aggregated service import") }
+            if let name = m.annotation("origin-name"), let ns = m.annotation("origin-namespace") {
+                guard let cluster = m.label(Self.legacySourceClusterKey) else { return .ignored("legacy service import without sourceCluster label") }
                 return .legacyImport(ServiceKey(namespace: ns, name: name), cluster: cluster)
             }
             return .aggregateImport(ServiceKey(namespace: m.namespace, name: m.name))
         case .endpointSlice(let es):
             let m = es.metadata
-            guard m.labels[Self.managedByKey] == Self.managedByLighthouse else { return .ignored("endpoint slice not managed by Lighthouse") }
-            guard let name = m.labels[Self.serviceNameKey], let ns = m.labels[Self.sourceNamespaceKey],
-                  let cluster = m.labels[Self.sourceClusterKey], !name.isEmpty, !ns.isEmpty, !cluster.isEmpty else {
+            guard m.label(Self.managedByKey) == Self.managedByLighthouse else { return .ignored("endpoint slice not managed by Lighthouse") }
+            guard let name = m.label(Self.serviceNameKey), let ns = m.label(Self.sourceNamespaceKey),
+                  let cluster = m.label(Self.sourceClusterKey), !name.isEmpty, !ns.isEmpty, !cluster.isEmpty else {
                 return .ignored("endpoint slice without service-name, sourceNamespace or source-cluster label")
             }
             if broker {
@@ -261,7 +261,7 @@ public final class ClusterSetStore {
             } else if m.namespace != ns {
                 return .ignored("broker copy of an endpoint slice")
             }
-            let legacy = m.labels[Self.isHeadlessKey] == nil && m.name.hasSuffix("-" + cluster)
+            let legacy = m.label(Self.isHeadlessKey) == nil && m.name.hasSuffix("-" + cluster)
             return .slice(ServiceKey(namespace: ns, name: name), cluster: cluster, legacy: legacy)
         }
     }

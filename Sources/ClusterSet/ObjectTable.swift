@@ -66,9 +66,9 @@ struct ObjectTable {
 
     private static func matches(_ o: KubeObject, _ key: ObjectKey) -> Bool {
         switch o {
-        case .serviceImport(let x): return key.kind == .serviceImport && x.metadata.name == key.name && x.metadata.namespace == key.namespace
-        case .endpointSlice(let x): return key.kind == .endpointSlice && x.metadata.name == key.name && x.metadata.namespace == key.namespace
-        case .gateway(let x): return key.kind == .gateway && x.metadata.name == key.name && x.metadata.namespace == key.namespace
+        case .serviceImport(let x): return key.kind == .serviceImport && x.metadata.isNamed(key.name, namespace: key.namespace)
+        case .endpointSlice(let x): return key.kind == .endpointSlice && x.metadata.isNamed(key.name, namespace: key.namespace)
+        case .gateway(let x): return key.kind == .gateway && x.metadata.isNamed(key.name, namespace: key.namespace)
         }
     }
 

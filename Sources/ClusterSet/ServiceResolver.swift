@@ -41,13 +41,13 @@ struct ServiceResolver {
 
     /// Indexes of the service's slices in name order, without legacy slices of clusters
     /// that also have a current-format one (objects.md). Indexes, not copies: a slice
-    /// copied is a retain per field.
+    /// copied is a retain per field. The store gives a service's objects in key order,
+    /// and a service's slices share one namespace (the broker's, or the service's: the
+    /// layout rules), so they come in name order already.
     func slicesInUse(_ o: ServiceObjects) -> [Int] {
         var current: [String] = []
         for s in o.slices where !s.legacy && !current.contains(s.cluster) { current.append(s.cluster) }
-        return o.slices.indices
-            .filter { !(o.slices[$0].legacy && current.contains(o.slices[$0].cluster)) }
-            .sorted { o.slices[$0].object.metadata.name < o.slices[$1].object.metadata.name }
+        return o.slices.indices.filter { !(o.slices[$0].legacy && current.contains(o.slices[$0].cluster)) }
     }
 
     /// The record of `cluster` in `records`, added if missing; records stay in cluster
@@ -105,7 +105,7 @@ struct ServiceResolver {
             let s = o.slices[k]
             let i = Self.record(s.cluster, in: &records)
             var r = records[i]
-            let publishAll = s.object.metadata.annotations[Self.publishNotReady] == "true"
+            let publishAll = s.object.metadata.annotation(Self.publishNotReady) == "true"
             for e in s.object.endpoints where publishAll || (e.ready ?? true) {
                 guard let first = e.addresses.first else { continue }
                 let host: String

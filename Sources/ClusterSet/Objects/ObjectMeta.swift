@@ -1,27 +1,120 @@
-/// The parts of `metadata` Sextant reads.
+/// The parts of `metadata` Sextant reads, packed into one byte array.
+///
+/// The store keeps every object for as long as it exists; an EndpointSlice's name
+/// (`<svc>-<cluster>`, often over 15 bytes) was a heap string and its labels an array
+/// of their own, next to five `String` fields in the object's storage. Here the name,
+/// namespace, resourceVersion, labels and annotations are one array (`StringPairs`'
+/// packing: Lighthouse's label keys and values a byte each). Reading a field makes its
+/// `String`; the store's hot paths compare in place (`isNamed`, `label`, `annotation`).
 public struct ObjectMeta: Decodable, Sendable, Equatable {
-    public var name: String
-    public var namespace: String
-    public var labels: StringPairs
-    public var annotations: StringPairs
-    public var resourceVersion: String?
+    /// Name, namespace (packed strings), resourceVersion (a byte 0 for none, 1 and a
+    /// packed string), where the annotations start (UInt32, little-endian), the labels'
+    /// pairs, the annotations' pairs. Packing is canonical: equal fields, equal bytes.
+    private var bytes: [UInt8]
 
     enum CodingKeys: String, CodingKey { case name, namespace, labels, annotations, resourceVersion }
 
     public init(name: String, namespace: String = "", labels: [String: String] = [:], annotations: [String: String] = [:]) {
-        self.name = name
-        self.namespace = namespace
-        self.labels = StringPairs(labels)
-        self.annotations = StringPairs(annotations)
+        self.init(name: name, namespace: namespace, resourceVersion: nil, labels: StringPairs(labels), annotations: StringPairs(annotations))
+    }
+
+    init(name: String, namespace: String, resourceVersion: String?, labels: StringPairs, annotations: StringPairs) {
+        typealias P = StringPairs.Packed
+        var out: [UInt8] = []
+        out.reserveCapacity(P.size(name) + P.size(namespace) + 1 + (resourceVersion.map(P.size) ?? 0) + 4
+                            + labels.packedBytes.count + annotations.packedBytes.count)
+        P.append(name, to: &out)
+        P.append(namespace, to: &out)
+        if let rv = resourceVersion {
+            out.append(1)
+            P.append(rv, to: &out)
+        } else {
+            out.append(0)
+        }
+        let annotationsAt = out.count + 4 + labels.packedBytes.count
+        for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: annotationsAt >> (8 * k))) }
+        out += labels.packedBytes
+        out += annotations.packedBytes
+        bytes = out
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        namespace = try c.decodeIfPresent(String.self, forKey: .namespace) ?? ""
-        labels = StringPairs(try c.decodeIfPresent(StringMap.self, forKey: .labels)?.values ?? [:])
-        annotations = StringPairs(try c.decodeIfPresent(StringMap.self, forKey: .annotations)?.values ?? [:])
-        resourceVersion = try c.decodeIfPresent(String.self, forKey: .resourceVersion)
+        self.init(name: try c.decode(String.self, forKey: .name),
+                  namespace: try c.decodeIfPresent(String.self, forKey: .namespace) ?? "",
+                  resourceVersion: try c.decodeIfPresent(String.self, forKey: .resourceVersion),
+                  labels: StringPairs(try c.decodeIfPresent(StringMap.self, forKey: .labels)?.values ?? [:]),
+                  annotations: StringPairs(try c.decodeIfPresent(StringMap.self, forKey: .annotations)?.values ?? [:]))
+    }
+
+    /// Where the fields start: namespace, resourceVersion flag, labels, annotations.
+    private var layout: (namespace: Int, version: Int, labels: Int, annotations: Int) {
+        let namespace = StringPairs.Packed.locate(bytes, 0).next
+        let version = StringPairs.Packed.locate(bytes, namespace).next
+        var at = version + 1
+        if bytes[version] == 1 { at = StringPairs.Packed.locate(bytes, at).next }
+        var annotations = 0
+        for k in 0..<4 { annotations |= Int(bytes[at + k]) << (8 * k) }
+        return (namespace, version, at + 4, annotations)
+    }
+
+    private func string(at offset: Int) -> String {
+        var at = offset
+        return StringPairs.Packed.read(bytes, &at)
+    }
+
+    private mutating func rebuild(_ change: (inout String, inout String, inout String?, inout StringPairs, inout StringPairs) -> Void) {
+        var (n, ns, rv, l, a) = (name, namespace, resourceVersion, labels, annotations)
+        change(&n, &ns, &rv, &l, &a)
+        self = ObjectMeta(name: n, namespace: ns, resourceVersion: rv, labels: l, annotations: a)
+    }
+
+    public var name: String {
+        get { string(at: 0) }
+        set { rebuild { n, _, _, _, _ in n = newValue } }
+    }
+
+    public var namespace: String {
+        get { string(at: layout.namespace) }
+        set { rebuild { _, ns, _, _, _ in ns = newValue } }
+    }
+
+    public var resourceVersion: String? {
+        get {
+            let v = layout.version
+            return bytes[v] == 1 ? string(at: v + 1) : nil
+        }
+        set { rebuild { _, _, rv, _, _ in rv = newValue } }
+    }
+
+    public var labels: StringPairs {
+        get {
+            let l = layout
+            return StringPairs(packed: Array(bytes[l.labels..<l.annotations]))
+        }
+        set { rebuild { _, _, _, l, _ in l = newValue } }
+    }
+
+    public var annotations: StringPairs {
+        get { StringPairs(packed: Array(bytes[layout.annotations...])) }
+        set { rebuild { _, _, _, _, a in a = newValue } }
+    }
+
+    /// A label's value, read in place.
+    public func label(_ key: String) -> String? {
+        let l = layout
+        return StringPairs.value(in: bytes, l.labels..<l.annotations, key: key)
+    }
+
+    /// An annotation's value, read in place.
+    public func annotation(_ key: String) -> String? {
+        StringPairs.value(in: bytes, layout.annotations..<bytes.count, key: key)
+    }
+
+    /// Whether the object is `namespace/name`, compared in place.
+    public func isNamed(_ name: String, namespace: String) -> Bool {
+        var at = 0
+        return StringPairs.Packed.equals(bytes, &at, name) && StringPairs.Packed.equals(bytes, &at, namespace)
     }
 }
 

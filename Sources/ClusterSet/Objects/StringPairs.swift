@@ -16,6 +16,22 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     public init() { bytes = [] }
 
+    /// Pairs already packed (a slice of `ObjectMeta`'s bytes).
+    init(packed: [UInt8]) { bytes = packed }
+
+    /// The packed pairs, for `ObjectMeta`.
+    var packedBytes: [UInt8] { bytes }
+
+    /// The value under `key` among the pairs packed in `bytes[range]`, without copying them.
+    static func value(in bytes: [UInt8], _ range: Range<Int>, key: String) -> String? {
+        var at = range.lowerBound
+        while at < range.upperBound {
+            if Packed.equals(bytes, &at, key) { return Packed.read(bytes, &at) }
+            Packed.skip(bytes, &at)
+        }
+        return nil
+    }
+
     public init(_ dictionary: [String: String]) {
         self.init(sortedPairs: dictionary.map { (key: $0.key, value: $0.value) }.sorted { $0.key < $1.key })
     }
@@ -45,13 +61,7 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
     public subscript(key: String) -> String? {
         get {
             // A handful of pairs: a scan that compares bytes beats hashing the key.
-            var at = 0
-            while at < bytes.count {
-                let isKey = Packed.equals(bytes, &at, key)
-                if isKey { return Packed.read(bytes, &at) }
-                Packed.skip(bytes, &at)
-            }
-            return nil
+            Self.value(in: bytes, 0..<bytes.count, key: key)
         }
         set {
             var pairs = Array(self).filter { $0.key != key }
