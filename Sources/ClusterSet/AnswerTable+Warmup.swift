@@ -18,6 +18,7 @@ extension AnswerTable {
             case keyBlock(UnsafeRawPointer)
             case keyTypes(UnsafeRawPointer)
             case table(Unmanaged<NameTable>)
+            case tableHeader(Unmanaged<NameTable>)
             case tableSlot(Unmanaged<NameTable>, Int)
             case tableNode(Unmanaged<NameTable>, Int)
             case done
@@ -25,7 +26,7 @@ extension AnswerTable {
 
         /// Steps a batch loop gives a probe (one more slot when the first table slot
         /// holds another name); `next()` returns nil once the probe is through.
-        public static let steps = 6
+        public static let steps = 7
 
         var state: State
         let hash: UInt64
@@ -72,6 +73,9 @@ extension AnswerTable {
                 guard let answer = NameTable.keyAnswerPeek(block: block, type: type) else { return nil }
                 return UnsafeRawBufferPointer(start: answer.baseAddress, count: min(answer.count, Self.answerBytes))
             case .table(let table):
+                state = .tableHeader(table)
+                return table._withUnsafeGuaranteedRef { t in UnsafeRawBufferPointer(start: t.block, count: Self.headerBytes) }
+            case .tableHeader(let table):
                 return table._withUnsafeGuaranteedRef { t in
                     let i = Int(truncatingIfNeeded: hash) & t.slotMask
                     state = .tableSlot(table, i)
@@ -111,8 +115,10 @@ extension AnswerTable {
 
         /// The block's header, key and first type entries.
         static let firstBytes = 128
-        /// A `NameTable` object's stored properties (buffer pointers the lookup reads).
-        static let objectBytes = 192
+        /// A `NameTable` object's stored properties (its block and key hash).
+        static let objectBytes = 48
+        /// The block's header up to the slots' offset and count.
+        static let headerBytes = 64
         /// At most this much of an answer: its counts and first records.
         static let answerBytes = 128
     }

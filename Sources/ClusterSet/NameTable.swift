@@ -104,36 +104,69 @@ public final class NameTable: @unchecked Sendable {
         var negativeSOA: AnswerRef
     }
 
-    let arena: UnsafeMutableRawBufferPointer
-    let slots: UnsafeMutableBufferPointer<Slot>
-    let nodes: UnsafeMutableBufferPointer<Node>
-    let types: UnsafeMutableBufferPointer<TypeEntry>
-    let zoneInfo: UnsafeMutableBufferPointer<ZoneInfo>
-    let rotations: UnsafeMutableBufferPointer<Rotation>
-    let cycles: UnsafeMutableBufferPointer<UInt16>
-    let alternatives: UnsafeMutableBufferPointer<AnswerRef>
-    let slotMask: Int
+    /// The single allocation holding every buffer (all of trivial types), its header
+    /// first (`Header`), then the key at `keyOffset`. The object itself holds only what
+    /// must be retained or found without the block: a table per service made the
+    /// object's eight buffer fields (272 bytes with the allocator's) a fifth of it.
+    let block: UnsafeMutableRawPointer
     /// Round-robin positions; shared with the tables before and after this one.
     public let counters: RotationCounters
-
     /// The served zones' apexes, in the order of `zone` indexes.
     public let zones: [DNSName]
+    /// The key's hash (the directory's slot).
+    let keyHash: UInt64
+
+    /// Byte offsets of the block's header fields: UInt16 key length, UInt16 number of the
+    /// key name's type entries (the first ones), Int32 key node (-1: none), then UInt32
+    /// offsets and counts of the buffers, the rotation counters' storage and capacity
+    /// (read by `keyAnswer` from the block alone), and the table's small fields.
+    enum Header {
+        static let keyLength = 0, keyTypes = 2, keyNode = 4
+        static let nodes = 8, types = 12, arena = 16, rotations = 20, cycles = 24, alternatives = 28
+        static let countersStorage = 32, countersCapacity = 40
+        static let slots = 48, zoneInfo = 52
+        static let arenaCount = 56, slotCount = 60, nodeCount = 64, typeCount = 68, zoneInfoCount = 72
+        static let rotationCount = 76, cycleCount = 80, alternativeCount = 84
+        static let storedSuffix = 88, clusterSection = 92, synthesizedNames = 96, blockSize = 100
+    }
+
+    static let keyOffset = 104
+
+    @inline(__always)
+    private func field(_ offset: Int) -> Int { Int(block.load(fromByteOffset: offset, as: UInt32.self)) }
+
+    @inline(__always)
+    private func buffer<T>(_ offset: Int, _ count: Int, _: T.Type) -> UnsafeMutableBufferPointer<T> {
+        UnsafeMutableBufferPointer(start: (block + field(offset)).assumingMemoryBound(to: T.self), count: field(count))
+    }
+
+    var arena: UnsafeMutableRawBufferPointer {
+        @inline(__always) get { UnsafeMutableRawBufferPointer(start: block + field(Header.arena), count: field(Header.arenaCount)) }
+    }
+    var slots: UnsafeMutableBufferPointer<Slot> { @inline(__always) get { buffer(Header.slots, Header.slotCount, Slot.self) } }
+    var nodes: UnsafeMutableBufferPointer<Node> { @inline(__always) get { buffer(Header.nodes, Header.nodeCount, Node.self) } }
+    var types: UnsafeMutableBufferPointer<TypeEntry> { @inline(__always) get { buffer(Header.types, Header.typeCount, TypeEntry.self) } }
+    var zoneInfo: UnsafeMutableBufferPointer<ZoneInfo> { @inline(__always) get { buffer(Header.zoneInfo, Header.zoneInfoCount, ZoneInfo.self) } }
+    var rotations: UnsafeMutableBufferPointer<Rotation> { @inline(__always) get { buffer(Header.rotations, Header.rotationCount, Rotation.self) } }
+    var cycles: UnsafeMutableBufferPointer<UInt16> { @inline(__always) get { buffer(Header.cycles, Header.cycleCount, UInt16.self) } }
+    var alternatives: UnsafeMutableBufferPointer<AnswerRef> { @inline(__always) get { buffer(Header.alternatives, Header.alternativeCount, AnswerRef.self) } }
+    var slotMask: Int { @inline(__always) get { field(Header.slotCount) &- 1 } }
+
     /// Number of distinct owner names (empty non-terminals included).
-    public var nameCount: Int { nodes.count + synthesizedNames }
+    public var nameCount: Int { field(Header.nodeCount) + synthesizedNames }
     /// Bytes of precompiled answers, names and their index.
     public var arenaBytes: Int { blockSize }
     /// For a service's table: its service name (`<svc>.<ns>.svc.<zone>`), by which the
     /// answer table indexes it; empty for the zone files' table.
-    let key: (bytes: UnsafeRawPointer, length: Int, hash: UInt64)
+    var key: (bytes: UnsafeRawPointer, length: Int, hash: UInt64) {
+        (UnsafeRawPointer(block + Self.keyOffset), Int(block.load(fromByteOffset: Header.keyLength, as: UInt16.self)), keyHash)
+    }
 
     init(arena a: UnsafeRawBufferPointer, slots s: [Slot], nodes n: [Node], types t: [TypeEntry], zoneInfo z: [ZoneInfo], zones: [DNSName],
          rotations r: [Rotation], cycles c: [UInt16], alternatives alt: [AnswerRef], counters: RotationCounters,
          key k: [UInt8], keyNode: Int?, storedSuffix: Int = 0, clusterSection: Int = 0, synthesizedNames: Int = 0) {
-        self.storedSuffix = storedSuffix
-        self.clusterSection = clusterSection
-        self.synthesizedNames = synthesizedNames
         // One block for everything: a lookup touches adjacent memory (a service's table
-        // is a few KiB), and a table is one allocation instead of eight.
+        // is a few hundred bytes), and a table is one allocation instead of eight.
         // The block starts with a header and the key, then the nodes and type entries:
         // the first lines a lookup of the service name touches (`keyAnswer`).
         var size = Self.keyOffset + k.count
@@ -150,64 +183,52 @@ public final class NameTable: @unchecked Sendable {
         let oNodes = place(n), oSlots = place(s), oZones = place(z), oArena = size
         size += a.count
         let block = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
-        func copy<T>(_ src: [T], at offset: Int) -> UnsafeMutableBufferPointer<T> {
+        func copy<T>(_ src: [T], at offset: Int) {
             let p = (block + offset).bindMemory(to: T.self, capacity: src.count)
-            let buffer = UnsafeMutableBufferPointer(start: p, count: src.count)
-            _ = buffer.initialize(from: src)
-            return buffer
+            _ = UnsafeMutableBufferPointer(start: p, count: src.count).initialize(from: src)
         }
+        func store(_ v: Int, _ offset: Int) { block.storeBytes(of: UInt32(v), toByteOffset: offset, as: UInt32.self) }
         self.block = block
-        blockSize = size
-        block.storeBytes(of: UInt16(k.count), toByteOffset: 0, as: UInt16.self)
+        block.storeBytes(of: UInt16(k.count), toByteOffset: Header.keyLength, as: UInt16.self)
         // The key name's type entries are the first ones (the builder puts them there):
         // their count here spares `keyAnswer` a read of the node array.
         let keyTypes = keyNode.map { n[$0].firstType == 0 ? Int(n[$0].typeCount) : 0 } ?? 0
-        block.storeBytes(of: UInt16(keyTypes), toByteOffset: 2, as: UInt16.self)
-        block.storeBytes(of: Int32(keyNode ?? -1), toByteOffset: 4, as: Int32.self)
-        block.storeBytes(of: UInt32(oNodes), toByteOffset: 8, as: UInt32.self)
-        block.storeBytes(of: UInt32(oTypes), toByteOffset: 12, as: UInt32.self)
-        block.storeBytes(of: UInt32(oArena), toByteOffset: 16, as: UInt32.self)
-        block.storeBytes(of: UInt32(oRotations), toByteOffset: 20, as: UInt32.self)
-        block.storeBytes(of: UInt32(oCycles), toByteOffset: 24, as: UInt32.self)
-        block.storeBytes(of: UInt32(oAlternatives), toByteOffset: 28, as: UInt32.self)
-        block.storeBytes(of: UnsafeRawPointer(counters.storage), toByteOffset: 32, as: UnsafeRawPointer.self)
-        block.storeBytes(of: counters.capacity, toByteOffset: 40, as: Int.self)
+        block.storeBytes(of: UInt16(keyTypes), toByteOffset: Header.keyTypes, as: UInt16.self)
+        block.storeBytes(of: Int32(keyNode ?? -1), toByteOffset: Header.keyNode, as: Int32.self)
+        for (v, o) in [(oNodes, Header.nodes), (oTypes, Header.types), (oArena, Header.arena), (oRotations, Header.rotations),
+                       (oCycles, Header.cycles), (oAlternatives, Header.alternatives), (oSlots, Header.slots), (oZones, Header.zoneInfo),
+                       (a.count, Header.arenaCount), (s.count, Header.slotCount), (n.count, Header.nodeCount), (t.count, Header.typeCount),
+                       (z.count, Header.zoneInfoCount), (r.count, Header.rotationCount), (c.count, Header.cycleCount),
+                       (alt.count, Header.alternativeCount), (storedSuffix, Header.storedSuffix), (clusterSection, Header.clusterSection),
+                       (synthesizedNames, Header.synthesizedNames), (size, Header.blockSize)] {
+            store(v, o)
+        }
+        block.storeBytes(of: UnsafeRawPointer(counters.storage), toByteOffset: Header.countersStorage, as: UnsafeRawPointer.self)
+        block.storeBytes(of: counters.capacity, toByteOffset: Header.countersCapacity, as: Int.self)
         k.withUnsafeBytes { if k.count > 0 { (block + Self.keyOffset).copyMemory(from: $0.baseAddress!, byteCount: k.count) } }
-        key = (UnsafeRawPointer(block + Self.keyOffset), k.count, k.isEmpty ? 0 : NameHash.hash(k))
-        self.keyNode = keyNode ?? -1
-        slots = copy(s, at: oSlots)
-        nodes = copy(n, at: oNodes)
-        types = copy(t, at: oTypes)
-        zoneInfo = copy(z, at: oZones)
-        rotations = copy(r, at: oRotations)
-        alternatives = copy(alt, at: oAlternatives)
-        cycles = copy(c, at: oCycles)
-        let bytes = UnsafeMutableRawBufferPointer(start: block + oArena, count: a.count)
-        if a.count > 0 { bytes.copyMemory(from: a) }
-        arena = bytes
+        keyHash = k.isEmpty ? 0 : NameHash.hash(k)
+        copy(s, at: oSlots)
+        copy(n, at: oNodes)
+        copy(t, at: oTypes)
+        copy(z, at: oZones)
+        copy(r, at: oRotations)
+        copy(alt, at: oAlternatives)
+        copy(c, at: oCycles)
+        if a.count > 0 { (block + oArena).copyMemory(from: a.baseAddress!, byteCount: a.count) }
         self.counters = counters
-        slotMask = s.count - 1
         self.zones = zones
     }
 
     /// Bytes at the end of every name that the arena does not store: a service table's
     /// names are stored without the service's name (the key), which the answer table's
     /// directory lookup has already matched; 0 for the zone files' table.
-    let storedSuffix: Int
+    var storedSuffix: Int { @inline(__always) get { field(Header.storedSuffix) } }
     /// Where a service table's cluster names are kept as data (`clusterLookup`); 0: none.
-    let clusterSection: Int
+    var clusterSection: Int { @inline(__always) get { field(Header.clusterSection) } }
     /// The names the cluster section stands for.
-    let synthesizedNames: Int
-
-    /// The single allocation holding every buffer (all of trivial types). Its header:
-    /// key length (UInt16), the number of the key name's type entries (UInt16; they are
-    /// the first type entries), the key name's node (Int32, -1 if none), the offsets of the
-    /// nodes, type entries, arena, rotations, cycles and alternatives (UInt32 each), the
-    /// rotation counters' storage and capacity; the key at `keyOffset`.
-    let block: UnsafeMutableRawPointer
-    static let keyOffset = 48
+    var synthesizedNames: Int { field(Header.synthesizedNames) }
     /// The key name's node, -1 when the key has no names of its own.
-    let keyNode: Int
+    var keyNode: Int { @inline(__always) get { Int(block.load(fromByteOffset: Header.keyNode, as: Int32.self)) } }
 
     /// The answer of the table's key name for `type` (fixed, or the rotation's current
     /// alternative), read from the block alone (no access to this object): the common
@@ -230,29 +251,29 @@ public final class NameTable: @unchecked Sendable {
     private static func keyAnswer(block: UnsafeRawPointer, type: RRType, peek: Bool) -> UnsafeRawBufferPointer? {
         // The key name's entries are types[0..<count]; 0 when the key has no names of its
         // own (or no types: NODATA, ANY, a CNAME fallback take the long way).
-        let types = block + Int(block.load(fromByteOffset: 12, as: UInt32.self))
+        let types = block + Int(block.load(fromByteOffset: Header.types, as: UInt32.self))
         var i = 0
-        let end = Int(block.load(fromByteOffset: 2, as: UInt16.self))
+        let end = Int(block.load(fromByteOffset: Header.keyTypes, as: UInt16.self))
         while i < end {
             let e = types.load(fromByteOffset: i * MemoryLayout<TypeEntry>.stride, as: TypeEntry.self)
             if e.type == type.rawValue {
-                let arena = block + Int(block.load(fromByteOffset: 16, as: UInt32.self))
+                let arena = block + Int(block.load(fromByteOffset: Header.arena, as: UInt32.self))
                 var answer = e.answer
                 if e.rotation != noRotation {
-                    let rotations = block + Int(block.load(fromByteOffset: 20, as: UInt32.self))
+                    let rotations = block + Int(block.load(fromByteOffset: Header.rotations, as: UInt32.self))
                     let r = rotations.load(fromByteOffset: Int(e.rotation) &* MemoryLayout<Rotation>.stride, as: Rotation.self)
                     // A peek takes the first alternative and leaves the counter alone.
                     var alt = 0
                     if !peek {
-                        let storage = block.load(fromByteOffset: 32, as: UnsafeRawPointer.self)
+                        let storage = block.load(fromByteOffset: Header.countersStorage, as: UnsafeRawPointer.self)
                             .assumingMemoryBound(to: UnsafeAtomic<Int>.Storage.self)
-                        let position = RotationCounters.position(UnsafeMutablePointer(mutating: storage), capacity: block.load(fromByteOffset: 40, as: Int.self),
+                        let position = RotationCounters.position(UnsafeMutablePointer(mutating: storage), capacity: block.load(fromByteOffset: Header.countersCapacity, as: Int.self),
                                                                  Int(r.counter), advance: r.advance)
                         let step = Int(UInt(bitPattern: position) % UInt(r.cycleLength))
-                        let cycles = block + Int(block.load(fromByteOffset: 24, as: UInt32.self))
+                        let cycles = block + Int(block.load(fromByteOffset: Header.cycles, as: UInt32.self))
                         alt = Int(cycles.load(fromByteOffset: (Int(r.cycleOffset) &+ step) &* 2, as: UInt16.self))
                     }
-                    let alternatives = block + Int(block.load(fromByteOffset: 28, as: UInt32.self))
+                    let alternatives = block + Int(block.load(fromByteOffset: Header.alternatives, as: UInt32.self))
                     answer = alternatives.load(fromByteOffset: (Int(r.alternativesOffset) &+ alt) &* MemoryLayout<AnswerRef>.stride, as: AnswerRef.self)
                 }
                 return UnsafeRawBufferPointer(start: arena + Int(answer.offset), count: Int(answer.length))
@@ -266,15 +287,15 @@ public final class NameTable: @unchecked Sendable {
     /// what a batch loop warms before the lookups.
     @inline(__always)
     static func hotBytes(block: UnsafeRawPointer) -> Int {
-        let types = Int(block.load(fromByteOffset: 12, as: UInt32.self))
-        let keyTypes = Int(block.load(fromByteOffset: 2, as: UInt16.self))
+        let types = Int(block.load(fromByteOffset: Header.types, as: UInt32.self))
+        let keyTypes = Int(block.load(fromByteOffset: Header.keyTypes, as: UInt16.self))
         return min(types + keyTypes * MemoryLayout<TypeEntry>.stride, maxHotBytes)
     }
 
     static let maxHotBytes = 640
 
     /// Its size in bytes, for memory reports.
-    let blockSize: Int
+    var blockSize: Int { field(Header.blockSize) }
 
     deinit { block.deallocate() }
 
