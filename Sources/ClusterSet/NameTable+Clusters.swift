@@ -1,10 +1,11 @@
 import DNSWire
 
-/// Answers for `<cluster>.<svc>` names kept as data (`ServiceTableWriter+Clusters`):
-/// the bytes the compiled answers would hold, written on demand.
+/// Answers for `<cluster>.<svc>` names and the service's own port names kept as data
+/// (`ServiceTableWriter+Clusters`): the bytes the compiled answers would hold, written
+/// on demand into the caller's space, without allocating.
 extension NameTable {
-    /// Answers a name at or below one of the table's clusters, or nil when the label
-    /// before the service's name is no cluster of it (the caller goes on as before).
+    /// Answers a name at or below one of the table's clusters, or one of the service's
+    /// own port names when they are data; nil when neither (the caller goes on as before).
     ///
     /// - Parameters:
     ///   - name: the lower-cased question name, `length` bytes; the service's name starts
@@ -27,9 +28,9 @@ extension NameTable {
         let clusterAt = starts.2
         let clusterLength = Int(name[clusterAt])
         let section = UnsafeRawBufferPointer(rebasing: arena[clusterSection...])
-        var at = 5
+        var at = 7
         var found = -1
-        for _ in 0..<Int(section[4]) {
+        for _ in 0..<Int(section[6]) {
             let l = Int(section[at + 2])
             if l == clusterLength && memEqual(section.baseAddress! + at + 3, name.baseAddress! + clusterAt + 1, l) {
                 found = at
@@ -37,9 +38,12 @@ extension NameTable {
             }
             at += Int(section.u16(at: at))
         }
-        guard found >= 0 else { return nil }
-        let c = ClusterRecordView(section: section, at: found)
         let ttl = section.loadUnaligned(fromByteOffset: 0, as: UInt32.self)  // already big-endian
+        guard found >= 0 else {
+            return keyPortLookup(name: name, length: length, serviceStart: serviceStart, labels: count, starts: starts,
+                                 section: section, type: type, ttl: ttl, zone: zone, into: out)
+        }
+        let c = ClusterRecordView(section: section, at: found)
         let owner = UnsafeRawBufferPointer(rebasing: name[clusterAt..<length])
         switch count {
         case 1:
@@ -48,40 +52,96 @@ extension NameTable {
             // `<label>.<cluster>`: an empty non-terminal above a port name, else NODATA
             // when it looks like a port name of the service itself, else nothing.
             let label = UnsafeRawBufferPointer(rebasing: name[0..<clusterAt])
-            if c.hasProtocolLabel(label, ownerLength: owner.count) { return .noData(zone: zone) }
+            if c.ports.hasProtocolLabel(label, ownerLength: owner.count) { return .noData(zone: zone) }
             if label[1] == UInt8(ascii: "_") || NameTable.isProtocolLabel(name, at: clusterAt) { return .noData(zone: zone) }
             return .nxDomain(zone: zone)
         case 3:
             let first = UnsafeRawBufferPointer(rebasing: name[0..<starts.1])
             let second = UnsafeRawBufferPointer(rebasing: name[starts.1..<clusterAt])
-            var n = 0
             var o = 6
-            let glueOwner = UInt16(0xC000 | (Wire.Header.size + clusterAt))
-            func matches(_ portName: UnsafeRawBufferPointer, _ proto: UnsafeRawBufferPointer) -> Bool {
-                Self.isPortName(first, second, portName, proto, ownerLength: owner.count)
-            }
-            c.forEachPort { port, portName, proto in
-                guard matches(portName, proto) else { return }
-                // Identical records once: an earlier port of this name with this number.
-                var repeated = false
-                c.forEachPort { p, earlierName, earlierProto in
-                    if earlierName.baseAddress! < portName.baseAddress! && p == port && matches(earlierName, earlierProto) { repeated = true }
-                }
-                if repeated { return }
-                if type == .srv { o = Self.srvRecord(port: port, target: owner, ttl: ttl, at: o, out) }
-                n += 1
-            }
+            let n = Self.portNameRecords(first, second, c.ports, owner: owner, ttl: ttl, write: type == .srv, at: &o, out)
             guard n > 0 else {
                 if first[1] == UInt8(ascii: "_") || NameTable.isProtocolLabel(name, at: starts.1) { return .noData(zone: zone) }
                 return .nxDomain(zone: zone)
             }
             guard type == .srv else { return .noData(zone: zone) }
+            let glueOwner = UInt16(0xC000 | (Wire.Header.size + clusterAt))
             let ar = Self.addressRecords(c, owner: glueOwner, ttl: ttl, v4: true, v6: true, at: &o, out)
             Self.counts(an: n, ar: ar, out)
             return .answer(UnsafeRawBufferPointer(rebasing: out[0..<o]))
         default:
             return .nxDomain(zone: zone)
         }
+    }
+
+    /// The service's own port names (`_port._proto.<svc>`, `port.proto.<svc>`) and the
+    /// empty non-terminals above them, when they are data; nil when they are compiled.
+    private func keyPortLookup(name: UnsafeRawBufferPointer, length: Int, serviceStart: Int, labels count: Int,
+                               starts: (Int, Int, Int), section: UnsafeRawBufferPointer, type: RRType, ttl: UInt32, zone: Int,
+                               into out: UnsafeMutableRawBufferPointer) -> AnswerTable.Lookup? {
+        let part = Int(section.u16(at: 4))
+        guard part != 0 else { return nil }
+        // The glue: per address its length and bytes, in answer order; then the ports.
+        var at = part + 1
+        for _ in 0..<Int(section[part]) { at += 1 + Int(section[at]) }
+        let glue = UnsafeRawBufferPointer(rebasing: section[(part + 1)..<at])
+        let ports = PortListView(UnsafeRawBufferPointer(rebasing: section[at...]))
+        let owner = UnsafeRawBufferPointer(rebasing: name[serviceStart..<length])
+        switch count {
+        case 1:
+            // `<label>.<svc>` (no cluster of it): an empty non-terminal above a port name.
+            let label = UnsafeRawBufferPointer(rebasing: name[0..<serviceStart])
+            return ports.hasProtocolLabel(label, ownerLength: owner.count) ? .noData(zone: zone) : .nxDomain(zone: zone)
+        case 2:
+            let first = UnsafeRawBufferPointer(rebasing: name[0..<starts.2])
+            let second = UnsafeRawBufferPointer(rebasing: name[starts.2..<serviceStart])
+            var o = 6
+            let n = Self.portNameRecords(first, second, ports, owner: owner, ttl: ttl, write: type == .srv, at: &o, out)
+            guard n > 0 else {
+                // The service's name takes `_port._proto` names: NODATA for the others.
+                if first[1] == UInt8(ascii: "_") || NameTable.isProtocolLabel(name, at: starts.2) { return .noData(zone: zone) }
+                return .nxDomain(zone: zone)
+            }
+            guard type == .srv else { return .noData(zone: zone) }
+            let glueOwner = UInt16(0xC000 | (Wire.Header.size + serviceStart))
+            var g = 0
+            var ar = 0
+            while g < glue.count {
+                let size = Int(glue[g])
+                o = Self.addressRecord(owner: glueOwner, ttl: ttl, UnsafeRawBufferPointer(rebasing: glue[(g + 1)..<(g + 1 + size)]), at: o, out)
+                g += 1 + size
+                ar += 1
+            }
+            Self.counts(an: n, ar: ar, out)
+            return .answer(UnsafeRawBufferPointer(rebasing: out[0..<o]))
+        default:
+            return .nxDomain(zone: zone)
+        }
+    }
+
+    /// The SRV records of the port name `first.second` below `owner` (each port of that
+    /// name and protocol, identical records once), written when `write`; their count.
+    private static func portNameRecords(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ ports: PortListView,
+                                        owner: UnsafeRawBufferPointer, ttl: UInt32, write: Bool, at o: inout Int,
+                                        _ out: UnsafeMutableRawBufferPointer) -> Int {
+        var n = 0
+        var end = o
+        func matches(_ portName: UnsafeRawBufferPointer, _ proto: UnsafeRawBufferPointer) -> Bool {
+            isPortName(first, second, portName, proto, ownerLength: owner.count)
+        }
+        ports.forEach { port, portName, proto in
+            guard matches(portName, proto) else { return }
+            // Identical records once: an earlier port of this name with this number.
+            var repeated = false
+            ports.forEach { p, earlierName, earlierProto in
+                if earlierName.baseAddress! < portName.baseAddress! && p == port && matches(earlierName, earlierProto) { repeated = true }
+            }
+            if repeated { return }
+            if write { end = srvRecord(port: port, target: owner, ttl: ttl, at: end, out) }
+            n += 1
+        }
+        o = end
+        return n
     }
 
     /// The cluster's own name: A, AAAA, SRV (with its addresses as glue), ANY.
@@ -112,8 +172,8 @@ extension NameTable {
                             _ out: UnsafeMutableRawBufferPointer) -> Int {
         var n = 0
         var end = o
-        c.forEachPort { port, portName, _ in
-            if c.portNumberSeen(port, before: portName.baseAddress!) { return }
+        c.ports.forEach { port, portName, _ in
+            if c.ports.portNumberSeen(port, before: portName.baseAddress!) { return }
             end = Self.srvRecord(port: port, target: target, ttl: ttl, at: end, out)
             n += 1
         }
@@ -125,20 +185,29 @@ extension NameTable {
     private static func addressRecords(_ c: ClusterRecordView, owner: UInt16, ttl: UInt32, v4: Bool, v6: Bool, at o: inout Int,
                                        _ out: UnsafeMutableRawBufferPointer) -> Int {
         var n = 0
-        for (family, size, rrtype) in [(v4, 4, RRType.a), (v6, 16, RRType.aaaa)] where family {
-            let list = size == 4 ? c.v4 : c.v6
-            for k in 0..<(list.count / size) {
-                out.put16(owner, at: o)
-                out.put16(rrtype.rawValue, at: o + 2)
-                out.put16(RRClass.in.rawValue, at: o + 4)
-                out.baseAddress!.storeBytes(of: ttl, toByteOffset: o + 6, as: UInt32.self)
-                out.put16(UInt16(size), at: o + 10)
-                (out.baseAddress! + o + 12).copyMemory(from: list.baseAddress! + k * size, byteCount: size)
-                o += 12 + size
+        func add(_ list: UnsafeRawBufferPointer, size: Int) {
+            var k = 0
+            while k < list.count {
+                o = addressRecord(owner: owner, ttl: ttl, UnsafeRawBufferPointer(rebasing: list[k..<(k + size)]), at: o, out)
                 n += 1
+                k += size
             }
         }
+        if v4 { add(c.v4, size: 4) }
+        if v6 { add(c.v6, size: 16) }
         return n
+    }
+
+    /// An A (4 bytes) or AAAA (16 bytes) record whose owner is a pointer.
+    private static func addressRecord(owner: UInt16, ttl: UInt32, _ ip: UnsafeRawBufferPointer, at o: Int,
+                                      _ out: UnsafeMutableRawBufferPointer) -> Int {
+        out.put16(owner, at: o)
+        out.put16(ip.count == 16 ? RRType.aaaa.rawValue : RRType.a.rawValue, at: o + 2)
+        out.put16(RRClass.in.rawValue, at: o + 4)
+        out.baseAddress!.storeBytes(of: ttl, toByteOffset: o + 6, as: UInt32.self)
+        out.put16(UInt16(ip.count), at: o + 10)
+        (out.baseAddress! + o + 12).copyMemory(from: ip.baseAddress!, byteCount: ip.count)
+        return o + 12 + ip.count
     }
 
     /// An SRV record owned by the question, with Lighthouse's priority and weight, its
@@ -186,8 +255,7 @@ extension NameTable {
 struct ClusterRecordView {
     let v4: UnsafeRawBufferPointer
     let v6: UnsafeRawBufferPointer
-    /// The port list: count, then per port its number, name and protocol.
-    let ports: UnsafeRawBufferPointer
+    let ports: PortListView
 
     init(section: UnsafeRawBufferPointer, at start: Int) {
         var at = start + 3 + Int(section[start + 2])
@@ -197,12 +265,20 @@ struct ClusterRecordView {
         let n6 = Int(section[at]) * 16
         v6 = UnsafeRawBufferPointer(rebasing: section[(at + 1)..<(at + 1 + n6)])
         at += 1 + n6
-        ports = UnsafeRawBufferPointer(rebasing: section[at..<(start + Int(section.u16(at: start)))])
+        ports = PortListView(UnsafeRawBufferPointer(rebasing: section[at..<(start + Int(section.u16(at: start)))]))
     }
+}
+
+/// A port list in a table's cluster section: count, then per port its number, name
+/// and protocol.
+struct PortListView {
+    let ports: UnsafeRawBufferPointer
+
+    init(_ ports: UnsafeRawBufferPointer) { self.ports = ports }
 
     /// Each port: its number, name and protocol bytes (lower-cased, no `_`).
     @inline(__always)
-    func forEachPort(_ body: (UInt16, UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
+    func forEach(_ body: (UInt16, UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
         var at = 1
         for _ in 0..<Int(ports[0]) {
             let port = ports.u16(at: at)
@@ -218,7 +294,7 @@ struct ClusterRecordView {
     /// Whether a port before the one whose name starts at `end` has this number.
     func portNumberSeen(_ port: UInt16, before end: UnsafeRawPointer) -> Bool {
         var seen = false
-        forEachPort { p, name, _ in
+        forEach { p, name, _ in
             if name.baseAddress! < end && p == port { seen = true }
         }
         return seen
@@ -228,11 +304,11 @@ struct ClusterRecordView {
     /// protocol label (`_proto` or `proto`) of a named port whose port name fits.
     func hasProtocolLabel(_ label: UnsafeRawBufferPointer, ownerLength: Int) -> Bool {
         var found = false
-        forEachPort { _, name, proto in
+        forEach { _, name, proto in
             guard !found, !name.isEmpty else { return }
-            for underscore in [true, false] where NameTable.labelIs(label, proto, underscore: underscore) {
-                let extra = underscore ? 1 : 0
-                if name.count + extra <= Wire.Name.maxLabelLength && 2 + name.count + extra + label.count - 1 + ownerLength <= Wire.Name.maxLength {
+            // The port name `<_name or name>.<label>.<owner>` must be a name too.
+            for extra in 0...1 where NameTable.labelIs(label, proto, underscore: extra == 1) {
+                if name.count + extra <= Wire.Name.maxLabelLength && 1 + name.count + extra + label.count + ownerLength <= Wire.Name.maxLength {
                     found = true
                 }
             }

@@ -235,7 +235,7 @@ struct ServiceResolver {
     /// (or, following a rotation, the alternative's). Returns the owner's records, for ANY.
     @discardableResult
     func addSRV(owner: Name, ports: [ServicePort], targets: Targets, glue: Glue, rotation: SRVRotation? = nil,
-                into w: inout ServiceTableWriter) -> [(port: UInt16, target: Name)] {
+                portNames withPortNames: Bool = true, into w: inout ServiceTableWriter) -> [(port: UInt16, target: Name)] {
         var all: [(port: UInt16, target: Name)] = []
         var byName: [(name: Name, records: [(port: UInt16, target: Name)])] = []
         func add(_ p: ServicePort, _ t: Name, _ names: (Name?, Name?)) {
@@ -248,7 +248,7 @@ struct ServiceResolver {
         for p in srvPorts(ports) {
             switch targets {
             case .name(let t):
-                add(p, t, portNames(p, under: owner, &w))
+                add(p, t, withPortNames ? portNames(p, under: owner, &w) : (nil, nil))
             case .perPort(let f):
                 let ts = f(p)
                 guard !ts.isEmpty else { continue }
@@ -354,15 +354,20 @@ struct ServiceResolver {
                 srvPorts = []
             }
         }
+        // Cluster names as data (lighthouse mode), and then the service's own port names
+        // too when their answers do not follow a rotation (`ServiceTableWriter+Clusters`).
+        let names = config.mode == .lighthouse && synthesizesClusterNames
+            ? ServiceTableWriter.clusterNames(clusters, keyLength: w.keyLength, keyPorts: srvPorts) : nil
+        let keyPorts = names != nil && rotation == nil
+            ? ServiceTableWriter.KeyPortNames(ports: srvPorts, glue: srvGlue, keyLength: w.keyLength) : nil
         let srv = addSRV(owner: base, ports: srvPorts, targets: .name(base), glue: .at(base, srvGlue, []),
-                         rotation: rotation, into: &w)
+                         rotation: rotation, portNames: keyPorts == nil, into: &w)
         writeAny(base, ips: fixedIPs, srv: srv, rotating: rotation != nil, into: &w)
 
         // <cluster>.<svc>: that cluster's service IP, healthy or not (lighthouse mode).
         guard config.mode == .lighthouse else { return }
-        if synthesizesClusterNames,
-           let names = ServiceTableWriter.clusterNames(clusters, keyLength: w.keyLength, keyPorts: srvPorts) {
-            w.clusterSection(names, keyLength: w.keyLength)
+        if let names {
+            w.clusterSection(names, keyPorts: keyPorts, keyLength: w.keyLength)
             return
         }
         for c in clusters {

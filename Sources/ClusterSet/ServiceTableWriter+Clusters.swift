@@ -10,12 +10,34 @@ import DNSWire
 /// bytes the compiled answers held when such a name is asked: a few records copied
 /// into the worker's scratch, no allocation. The service's own names stay compiled.
 ///
-/// Section layout (in the arena, at `NameTable.clusterSection`): the TTL (UInt32), the
+/// When the service's own SRV answers are fixed (no rotation), its port names
+/// (`_port._proto.<svc>`, `port.proto.<svc>`) are kept the same way.
+///
+/// Section layout (in the arena, at `NameTable.clusterSection`): the TTL (UInt32), where
+/// the service's port names start (UInt16, from the section's start; 0: compiled), the
 /// cluster count (UInt8), then per cluster its record's length (UInt16, itself
 /// included), the label (length, bytes), the IPv4 addresses (count, 4 bytes each), the
 /// IPv6 addresses (count, 16 bytes each) and the ports (count; per port its number
-/// (UInt16), name and protocol (length, bytes each), lower-cased, without `_`).
+/// (UInt16), name and protocol (length, bytes each), lower-cased, without `_`). The
+/// service's port names: the SRV answers' glue (count; per address its length, 4 or 16,
+/// and bytes, in answer order), then the ports as a cluster's.
 extension ServiceTableWriter {
+    /// The service's own port names as data: its SRV ports and their answers' glue.
+    struct KeyPortNames {
+        var ports: [ServicePort]
+        var glue: [IPAddress]
+
+        /// Nil when the answers could outgrow `maxSynthesizedAnswer` or the lists their
+        /// one-byte counts.
+        init?(ports: [ServicePort], glue: [IPAddress], keyLength: Int) {
+            guard ports.count <= 255, glue.count <= 255,
+                  ports.allSatisfy({ $0.name.utf8.count <= 255 && $0.proto.utf8.count <= 255 }),
+                  6 + glue.count * 28 + ports.count * (18 + keyLength) <= ServiceTableWriter.maxSynthesizedAnswer else { return nil }
+            self.ports = ports
+            self.glue = glue
+        }
+    }
+
     /// What one cluster's names answer: `ServiceResolver.writeClusterSetIP`'s rules.
     struct ClusterNames {
         var label: [UInt8]
@@ -52,11 +74,13 @@ extension ServiceTableWriter {
     }
 
     /// Writes the clusters' section; `finish` hands it to the table.
-    mutating func clusterSection(_ clusters: [ClusterNames], keyLength: Int) {
-        guard !clusters.isEmpty else { return }
+    mutating func clusterSection(_ clusters: [ClusterNames], keyPorts: KeyPortNames?, keyLength: Int) {
+        guard !clusters.isEmpty || keyPorts != nil else { return }
         let a = arenaBuffer
-        clusterSectionOffset = a.count
+        let section = a.count
+        clusterSectionOffset = section
         a.appendUInt32(ttlValue)
+        a.appendUInt16(0)
         a.append(UInt8(clusters.count))
         for c in clusters {
             let start = a.count
@@ -67,26 +91,39 @@ extension ServiceTableWriter {
             for ip in c.v4 { ip.append(to: a) }
             a.append(UInt8(c.v6.count))
             for ip in c.v6 { ip.append(to: a) }
-            a.append(UInt8(c.ports.count))
-            for p in c.ports {
-                a.appendUInt16(p.port)
-                for text in [p.name, p.proto] {
-                    let bytes = text.utf8.map(DNSName.lower)
-                    a.append(UInt8(bytes.count))
-                    for b in bytes { a.append(b) }
-                }
-            }
+            Self.append(ports: c.ports, to: a)
             a.setUInt16(UInt16(a.count - start), at: start)
-            synthesizedNameCount += Self.nameCount(c, ownerLength: 1 + c.label.count + keyLength)
+            synthesizedNameCount += 1 + Self.portNameCount(c.ports, ownerLength: 1 + c.label.count + keyLength)
+        }
+        guard let k = keyPorts else { return }
+        a.setUInt16(UInt16(a.count - section), at: section + 4)
+        a.append(UInt8(k.glue.count))
+        for ip in k.glue {
+            a.append(ip.isIPv6 ? 16 : 4)
+            ip.append(to: a)
+        }
+        Self.append(ports: k.ports, to: a)
+        synthesizedNameCount += Self.portNameCount(k.ports, ownerLength: keyLength)
+    }
+
+    private static func append(ports: [ServicePort], to a: WireBuffer) {
+        a.append(UInt8(ports.count))
+        for p in ports {
+            a.appendUInt16(p.port)
+            for text in [p.name, p.proto] {
+                let bytes = text.utf8.map(DNSName.lower)
+                a.append(UInt8(bytes.count))
+                for b in bytes { a.append(b) }
+            }
         }
     }
 
-    /// The names a cluster's section stands for (the cluster's name, port names and
-    /// the empty non-terminals above them), for `nameCount`.
-    static func nameCount(_ c: ClusterNames, ownerLength: Int) -> Int {
+    /// The port names below an owner and the empty non-terminals above them, for
+    /// `nameCount`.
+    static func portNameCount(_ ports: [ServicePort], ownerLength: Int) -> Int {
         var ents: Set<[UInt8]> = []
         var owners: Set<[UInt8]> = []
-        for p in c.ports where !p.name.isEmpty {
+        for p in ports where !p.name.isEmpty {
             let name = Array(p.name.utf8.map(DNSName.lower)), proto = Array(p.proto.utf8.map(DNSName.lower))
             for underscore in [true, false] {
                 let u: [UInt8] = underscore ? [UInt8(ascii: "_")] : []
@@ -97,6 +134,6 @@ extension ServiceTableWriter {
                 owners.insert(nl + [0] + pl)
             }
         }
-        return 1 + ents.count + owners.count
+        return ents.count + owners.count
     }
 }

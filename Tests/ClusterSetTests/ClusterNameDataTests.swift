@@ -30,12 +30,11 @@ import Testing
 
     static let types: [RRType] = [.a, .aaaa, .srv, .any, .txt, .cname, .mx]
 
-    /// Every name form below each cluster (and some that are not names), asked with
-    /// every type, in mixed case.
+    /// Every name form below each cluster and below the service itself (and some that
+    /// are not names), asked with every type, in mixed case.
     func names(service: String, clusters: [String], ports: [ServicePort]) -> [String] {
         var out: [String] = []
-        for c in clusters + ["nope", "_x", "tcp"] {
-            let owner = "\(c).\(service)"
+        for owner in clusters.map({ "\($0).\(service)" }) + ["nope.\(service)", "_x.\(service)", "tcp.\(service)", service] {
             out += [owner, owner.uppercased(), "_tcp.\(owner)", "tcp.\(owner)", "_udp.\(owner)", "udp.\(owner)", "_foo.\(owner)",
                     "foo.\(owner)", "a.b.\(owner)", "_a.b.\(owner)", "a.tcp.\(owner)", "a.b.c.\(owner)", "_x._http._tcp.\(owner)",
                     "x._http._tcp.\(owner)", "_a._b._c.\(owner)"]
@@ -45,7 +44,7 @@ import Testing
                         "_\(p.name.uppercased())._\(p.proto.uppercased()).\(owner)"]
             }
         }
-        return out + [service, "_http._tcp.\(service)", "http.tcp.\(service)"]
+        return out
     }
 
     func compare(_ objects: [KubeObject], service: String, clusters: [String], ports: [ServicePort], local: String? = "c0",
@@ -85,6 +84,16 @@ import Testing
             clusterSlice("api", "prod", cluster: "noports", address: "10.3.0.1", ports: [])]
         try compare(objects, service: "api.prod.svc.clusterset.local", clusters: ["east", "west", "c0", "noports"], ports: ports)
         try compare(objects, service: "api.prod.svc.clusterset.local", clusters: ["east", "west", "c0", "noports"], ports: ports, local: "west")
+    }
+
+    /// Clusterset IPs listed IPv6 first: the service's port names carry them as glue in
+    /// that order.
+    @Test func clustersetIPsInTheirOrderAnswerAsCompiled() throws {
+        let ports = [ServicePort(name: "http", proto: "TCP", port: 80), ServicePort(name: "grpc", proto: "TCP", port: 9090)]
+        try compare([serviceImport("web", "shop", ips: ["fd00::9", "243.0.0.9"], ports: ports),
+                     clusterSlice("web", "shop", cluster: "c1", address: "10.0.0.1", ports: ports),
+                     clusterSlice("web", "shop", cluster: "c2", address: "10.0.0.2", ports: [])],
+                    service: "web.shop.svc.clusterset.local", clusters: ["c1", "c2"], ports: ports)
     }
 
     @Test func longNamesAnswerAsCompiled() throws {

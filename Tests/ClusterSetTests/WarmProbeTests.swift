@@ -72,7 +72,8 @@ import Testing
     }
 
     @Test func portNameEndsOnItsNode() throws {
-        let t = table(makeStore([serviceImport("web", "shop"), clusterSlice("web", "shop", cluster: "c1", address: "10.1.0.1")]))
+        // Two clusters: the SRV answers follow the rotation, so the port names are compiled.
+        let t = table(makeStore(rotatingWeb))
         let answer = try walk(t, "_http._tcp.web.shop.svc.clusterset.local", .srv).answer
         // The whole probe (a batch stops after `steps`): directory slot, table object,
         // its block's header, the table's slots up to the name's (as many as the lookup's linear probe
@@ -89,9 +90,10 @@ import Testing
         let t = table(makeStore([serviceImport("web", "shop"), clusterSlice("web", "shop", cluster: "c1", address: "10.1.0.1")]))
         let answer = try walk(t, "c1.web.shop.svc.clusterset.local", .a).answer
         let steps = try #require(try probe(t, "c1.web.shop.svc.clusterset.local", .a))
-        // The section: TTL, one cluster, the record's length, then the label `c1`.
+        // The section: TTL, where the service's port names start, one cluster, the
+        // record's length, then the label `c1`.
         let last = try #require(steps.last)
-        #expect(Array(last.prefix(10)) == [0, 0, 0, 5, 1, 0, 23, 2] + Array("c1".utf8))
+        #expect(Array(last.prefix(12)) == [0, 0, 0, 5, 0, 30, 1, 0, 23, 2] + Array("c1".utf8))
         guard case .answer(let blob) = answer else { Issue.record("expected an answer, got \(answer)"); return }
         #expect(Array(blob) == [0, 1, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 10, 1, 0, 1])
     }
