@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "DNSServer", "Zones", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient",
+                "DNSServer", "Zones", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include "CNetShim.h"
@@ -16,5 +17,7 @@ int cns_sendmmsg(int fd, struct cns_mmsghdr *vec, unsigned int vlen, int flags) 
 }
 
 int cns_errno(void) { return errno; }
+
+int cns_malloc_trim(void) { return malloc_trim(0); }
 
 int cns_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }

@@ -16,6 +16,8 @@ import Glibc
 /// Not thread-safe: one owner (a serial queue) applies events and makes tables.
 public final class ClusterSetStore {
     public private(set) var configuration: StoreConfiguration
+    /// Services compiled by the last `makeTable`.
+    public private(set) var lastCompileCount = 0
 
     /// What an object is for, decided once when it arrives.
     enum Role: Equatable {
@@ -194,12 +196,12 @@ public final class ClusterSetStore {
         if old == .gateway { gatewayEntries.remove(index) }
         if new == .gateway { gatewayEntries.insert(index) }
         if let s = old?.service {
-            dirty.insert(s)
+            if !allDirty { dirty.insert(s) }
             byService[s]?.remove(index, isImport: old?.isImport == true)
             if byService[s]?.isEmpty == true { byService[s] = nil }
         }
         if let s = new?.service {
-            dirty.insert(s)
+            if !allDirty { dirty.insert(s) }
             byService[s, default: Members()].insert(index, isImport: new?.isImport == true, in: entries)
         }
     }
@@ -357,6 +359,7 @@ public final class ClusterSetStore {
             work.append(key)
         }
         let compiled = compile(work, resolver: resolver, zones: zones.map(\.apex), serviceZones: serviceZones)
+        lastCompileCount = work.count
         for (key, list) in zip(work, compiled) where setTables(key, list) { namespacesChanged = true }
         dirty = []
         allDirty = false

@@ -30,13 +30,25 @@ public final class StorePublisher: @unchecked Sendable {
     private let pending = Mutex<(changes: [Change], scheduled: Bool)>(([], false))
     private let published = Mutex<[@Sendable (AnswerTable) -> Void]>([])
 
+    /// Called on the store queue after a large change was applied (at least `largeChange`
+    /// objects: the first load, a reload, a re-list) and after a table that recompiled at
+    /// least that many services was published: the server gives the heap's freed pages
+    /// back then (a decoder's and a full compile's temporaries, 20 MB at 100,000
+    /// services), so that the resident peak is the data, not the data and its debris.
+    private let releaseMemory: (@Sendable () -> Void)?
+    public static let largeChange = 1024
+
     /// Compiles the first table at once (on the caller's thread).
-    public init(configuration: StoreConfiguration, zones: [ZoneContent], objects: [KubeObject], ready: Bool) {
+    public init(configuration: StoreConfiguration, zones: [ZoneContent], objects: [KubeObject], ready: Bool,
+                releaseMemory: (@Sendable () -> Void)? = nil) {
         store = ClusterSetStore(configuration: configuration)
         self.zones = zones
         self.ready = ready
+        self.releaseMemory = releaseMemory
         store.replaceAll(of: Set(ObjectKind.allCases), with: objects, source: .manifests)
+        if objects.count >= Self.largeChange { releaseMemory?() }
         snapshots = SnapshotBox(store.makeTable(zones: zones, ready: ready))
+        if store.lastCompileCount >= Self.largeChange { releaseMemory?() }
     }
 
     /// Queues a change; it is served after the next drain.
@@ -73,16 +85,23 @@ public final class StorePublisher: @unchecked Sendable {
             return c
         }
         guard !changes.isEmpty else { return }
+        var applied = 0
         for c in changes {
             switch c {
-            case .event(let e, let source): store.apply(e, source: source)
-            case .replace(let kinds, let objects, let source): store.replaceAll(of: kinds, with: objects, source: source)
+            case .event(let e, let source):
+                store.apply(e, source: source)
+                applied += 1
+            case .replace(let kinds, let objects, let source):
+                store.replaceAll(of: kinds, with: objects, source: source)
+                applied += objects.count
             case .zones(let z): zones = z
             case .ready(let r): ready = r
             }
         }
+        if applied >= Self.largeChange { releaseMemory?() }
         let table = store.makeTable(zones: zones, ready: ready)
         snapshots.publish(table)
         for o in published.withLock({ $0 }) { o(table) }
+        if store.lastCompileCount >= Self.largeChange { releaseMemory?() }
     }
 }

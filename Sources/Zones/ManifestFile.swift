@@ -27,15 +27,19 @@ public enum ManifestFile {
     /// Reads one file. A file that is not valid YAML or JSON is an error (with the
     /// line where the parser stopped); a bad object inside a valid file is a problem.
     public static func load(path: String) throws(ZoneFileError) -> Contents {
+        // JSON straight from the file's mapped bytes, dropped from memory as they are
+        // read: a copy in the heap (and before that, as text besides it) was the
+        // start-up's peak (192 MB each for 100,000 services).
+        if path.hasSuffix(".json"), let mapped = MappedFile(path: path),
+           let fast = decodeJSON(mapped.data, path: path, release: mapped.release) {
+            return fast
+        }
         let bytes: Data
         do {
             bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ZoneFileError(path: path, reason: "cannot read: \(error.localizedDescription)")
         }
-        // JSON straight from the file's bytes: a copy as text besides them was the
-        // start-up's peak (192 MB each for 100,000 services).
-        if path.hasSuffix(".json"), let fast = decodeJSON(bytes, path: path) { return fast }
         guard let text = String(data: bytes, encoding: .utf8) else {
             throw ZoneFileError(path: path, reason: "cannot read: not UTF-8 text")
         }
@@ -99,15 +103,26 @@ public enum ManifestFile {
     /// JSON decoded straight into objects (a 40,000-object list in a fraction of the
     /// time and memory of a detour through `JSONSerialization`). Nil when the file is
     /// not valid JSON, so the general path reports where.
-    static func decodeJSON(_ data: Data, path: String) -> Contents? {
+    ///
+    /// - Parameter release: drops a range of `data` already read from memory (a mapped
+    ///   file's pages), so that the file is never resident all at once.
+    static func decodeJSON(_ data: Data, path: String, release: ((Range<Int>) -> Void)? = nil) -> Contents? {
         var out = Contents()
-        if let ranges = JSONListScanner.items(in: data) {
+        let start = data.startIndex
+        if let ranges = JSONListScanner.items(in: data, passed: release.map { r in { r(0..<$0) } }) {
+            release?(0..<data.count)
             // A List item by item: the decoder's map is one object's, not the file's.
             let decoder = JSONDecoder()
+            var released = 0
             for (i, range) in ranges.enumerated() {
                 guard let item = try? decoder.decode(JSONItem.self, from: data[range]) else { return nil }
                 add(item, label: "document 1 item \(i + 1)", path: path, to: &out)
+                if let r = release, range.upperBound - start - released >= JSONListScanner.releaseEvery {
+                    r(released..<(range.upperBound - start))
+                    released = range.upperBound - start
+                }
             }
+            release?(0..<data.count)
             return out
         }
         guard let doc = try? JSONDecoder().decode(JSONDocument.self, from: data) else { return nil }

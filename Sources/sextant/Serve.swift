@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import ClusterSet
 import ClusterSync
+import CNetShim
 import DNSServer
 import DNSWire
 import Dispatch
@@ -138,10 +139,15 @@ struct Serve: ParsableCommand {
             zones: servedZones)
         let kube = try kubeConfiguration()
         let loader = ZonesLoader(folder: folder, required: zones != nil, logger: logger)
-        let contents = try loader.read()
         // With an API server, in-zone questions get SERVFAIL (Not Ready) until every
         // resource has been listed once: never an NXDOMAIN a resolver would cache.
-        let publisher = StorePublisher(configuration: storeConfig, zones: contents.zones, objects: contents.objects, ready: kube == nil)
+        // The folder's contents go out of scope once the store holds them (this function
+        // never returns: kept, they would pin objects a reload replaces).
+        let publisher = try {
+            let contents = try loader.read()
+            return StorePublisher(configuration: storeConfig, zones: contents.zones, objects: contents.objects, ready: kube == nil,
+                                  releaseMemory: { _ = cns_malloc_trim() })
+        }()
         let snapshots = publisher.snapshots
         let table = snapshots.table
         var sync: ClusterSync?

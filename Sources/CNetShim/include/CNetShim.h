@@ -22,4 +22,7 @@ int cns_errno(void);
 /// Asks for the cache line holding `p` ahead of its use (a hint: never faults). Batch
 /// loops warm every query's lines first, so the misses of a batch overlap.
 static inline void cns_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+/// glibc's malloc_trim(0) (malloc.h is not in Swift's Glibc module): gives the free
+/// pages inside the heap back to the system. 1 when some memory was released.
+int cns_malloc_trim(void);
 #endif
