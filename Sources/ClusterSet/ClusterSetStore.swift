@@ -57,7 +57,7 @@ public final class ClusterSetStore {
     /// in; kept until the next compile after the last object went).
     struct Members {
         var objects: [ObjectTable.Index] = []
-        var imports = 0
+        var imports: Int32 = 0
         var tables = Tables()
 
         /// Nothing left to keep: no objects, no tables to take out of the directory.
@@ -82,18 +82,31 @@ public final class ClusterSetStore {
         }
     }
 
-    /// A service's tables: one (one zone, the usual case) without an array.
+    /// A service's tables: one (one zone, the usual case) without an array; a word.
     struct Tables {
-        private var first: NameTable?
-        private var more: [NameTable] = []
-
-        init(_ list: [NameTable] = []) {
-            first = list.first
-            more = Array(list.dropFirst())
+        private enum Storage {
+            case one(NameTable)
+            case many([NameTable])
         }
 
-        var list: [NameTable] { first.map { [$0] + more } ?? [] }
-        var isEmpty: Bool { first == nil }
+        private var storage: Storage?
+
+        init(_ list: [NameTable] = []) {
+            switch list.count {
+            case 0: storage = nil
+            case 1: storage = .one(list[0])
+            default: storage = .many(list)
+            }
+        }
+
+        var list: [NameTable] {
+            switch storage {
+            case nil: return []
+            case .one(let t)?: return [t]
+            case .many(let l)?: return l
+            }
+        }
+        var isEmpty: Bool { storage == nil }
     }
     /// The Gateway objects' entries, so connectivity is computed without a scan of everything.
     private var gatewayEntries: Set<ObjectTable.Index> = []
@@ -388,7 +401,8 @@ public final class ClusterSetStore {
     /// Objects and configuration are only read meanwhile; rotation slots are handed out
     /// under a lock, and the counters are sized first so that none grows meanwhile.
     private func compile(_ work: [ServiceKey], resolver: ServiceResolver, zones: [DNSName], serviceZones: [DNSName]) -> [[NameTable]?] {
-        reserveCounters(extra: work.count * 2)
+        // Two slots (A, AAAA) per service that may rotate: without clusterset IPs.
+        reserveCounters(extra: work.reduce(0) { $0 + (mayRotate($1) ? 2 : 0) })
         let counters = self.counters
         let zoneIndexes = serviceZones.map { z in zones.firstIndex(of: z) ?? 0 }
         let out = UnsafeMutableBufferPointer<[NameTable]?>.allocate(capacity: work.count)
@@ -488,6 +502,16 @@ public final class ClusterSetStore {
             }
         }
         return o
+    }
+
+    /// Whether a service's answers may rotate: a ClusterSetIP service without
+    /// clusterset IPs (or known only from legacy imports). Sizes the counters.
+    func mayRotate(_ key: ServiceKey) -> Bool {
+        for i in byService[key]?.objects ?? [] where entries[i].kind == .aggregateImport {
+            guard case .serviceImport(let si) = entries[i].object else { continue }
+            return si.type == .clusterSetIP && si.ips.isEmpty
+        }
+        return true
     }
 
     /// A stable counter slot per rotation key. The counters must have room

@@ -140,4 +140,23 @@ import Testing
         let e = EndpointSlice.Endpoint(addresses: [ip("10.0.0.2")])
         #expect(e.addresses.map(\.description) == ["10.0.0.2"])
     }
+
+    /// An endpoint's DNS name is its hostname, else its Pod's name: with a hostname the
+    /// Pod's name is not kept (no answer uses it).
+    @Test func endpointKeepsTheNameAnswersUse() throws {
+        var e = EndpointSlice.Endpoint(addresses: [ip("10.0.0.1")], hostname: "web-0", podName: "web-5f7")
+        #expect(e.hostname == "web-0" && e.podName == nil)
+        e.hostname = nil
+        #expect(e.hostname == nil && e.podName == nil)
+        e.podName = "web-5f7"
+        #expect(e.podName == "web-5f7")
+        e.hostname = "web-1"
+        #expect(e.hostname == "web-1" && e.podName == nil)
+        let json = #"{"addresses":["10.0.0.2"],"hostname":"Db-0","targetRef":{"kind":"Pod","name":"db-abc"}}"#
+        let decoded = try JSONDecoder().decode(EndpointSlice.Endpoint.self, from: Data(json.utf8))
+        #expect(decoded.hostname == "db-0" && decoded.podName == nil)
+        let pod = try JSONDecoder().decode(EndpointSlice.Endpoint.self, from: Data(#"{"addresses":["10.0.0.3"],"targetRef":{"name":"Db-XYZ"}}"#.utf8))
+        #expect(pod.hostname == nil && pod.podName == "db-xyz")
+        #expect(decoded != pod)
+    }
 }

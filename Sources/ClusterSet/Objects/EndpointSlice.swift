@@ -4,9 +4,29 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
         public var addresses: IPAddresses
         /// `conditions.ready`; nil (unknown) counts as ready.
         public var ready: Bool?
-        public var hostname: String?
-        /// The Pod's name, when `targetRef` names a Pod.
-        public var podName: String?
+        /// The endpoint's name in DNS: its hostname, else (Lighthouse mode) the name of
+        /// its Pod. One field: with a hostname, the Pod's name is never used, and every
+        /// endpoint is kept for as long as its slice exists.
+        private var host: Host?
+
+        private enum Host: Equatable, Sendable {
+            case hostname(String)
+            case pod(String)
+        }
+
+        public var hostname: String? {
+            get { if case .hostname(let h)? = host { return h } else { return nil } }
+            set { host = newValue.map(Host.hostname) ?? (podName.map(Host.pod)) }
+        }
+
+        /// The Pod's name, when `targetRef` names a Pod and there is no hostname.
+        public var podName: String? {
+            get { if case .pod(let p)? = host { return p } else { return nil } }
+            set {
+                guard hostname == nil else { return }
+                host = newValue.map(Host.pod)
+            }
+        }
 
         enum CodingKeys: String, CodingKey { case addresses, conditions, hostname, targetRef }
         enum ConditionKeys: String, CodingKey { case ready }
@@ -15,8 +35,7 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
         public init(addresses: [IPAddress], ready: Bool? = true, hostname: String? = nil, podName: String? = nil) {
             self.addresses = IPAddresses(addresses)
             self.ready = ready
-            self.hostname = hostname
-            self.podName = podName
+            host = hostname.map(Host.hostname) ?? podName.map(Host.pod)
         }
 
         public init(from decoder: Decoder) throws {
@@ -34,13 +53,14 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
             } else {
                 ready = nil
             }
-            hostname = try c.decodeIfPresent(String.self, forKey: .hostname).flatMap { $0.isEmpty ? nil : $0.lowercased() }
-            podName = nil
+            let hostname = try c.decodeIfPresent(String.self, forKey: .hostname).flatMap { $0.isEmpty ? nil : $0.lowercased() }
+            var podName: String? = nil
             if c.contains(.targetRef), (try? c.decodeNil(forKey: .targetRef)) == false {
                 let r = try c.nestedContainer(keyedBy: RefKeys.self, forKey: .targetRef)
                 let kind = try r.decodeIfPresent(String.self, forKey: .kind) ?? "Pod"
                 if kind == "Pod" { podName = try r.decodeIfPresent(String.self, forKey: .name).flatMap { $0.isEmpty ? nil : $0.lowercased() } }
             }
+            host = hostname.map(Host.hostname) ?? podName.map(Host.pod)
         }
     }
 
