@@ -11,6 +11,9 @@ public enum QueryWorkload {
         case headless = "Headless answer"
         case noData = "NODATA"
         case nxDomain = "NXDOMAIN"
+        /// Answers kept as data, written per query (`NameTable.clusterLookup`).
+        case clusterA = "Cluster A"
+        case clusterPortSRV = "Cluster port SRV"
 
         var question: (String, RRType) {
             switch self {
@@ -19,6 +22,8 @@ public enum QueryWorkload {
             case .headless: return ("db.bench.svc.clusterset.local", .a)
             case .noData: return ("svc42.bench.svc.clusterset.local", .aaaa)
             case .nxDomain: return ("nosuch.bench.svc.clusterset.local", .a)
+            case .clusterA: return ("c2.svc42.bench.svc.clusterset.local", .a)
+            case .clusterPortSRV: return ("_http._tcp.c2.svc42.bench.svc.clusterset.local", .srv)
             }
         }
 
@@ -30,6 +35,8 @@ public enum QueryWorkload {
             case .headless: return "Headless"
             case .noData: return "NODATA"
             case .nxDomain: return "NXDOMAIN"
+            case .clusterA: return "ClusterA"
+            case .clusterPortSRV: return "ClusterPortSRV"
             }
         }
 
