@@ -40,7 +40,8 @@ extension ServiceTableWriter {
 
     /// What one cluster's names answer: `ServiceResolver.writeClusterSetIP`'s rules.
     struct ClusterNames {
-        var label: [UInt8]
+        /// The cluster id, a label (written lower-cased).
+        var label: String
         var v4: [IPAddress]
         var v6: [IPAddress]
         var ports: [ServicePort]
@@ -56,16 +57,22 @@ extension ServiceTableWriter {
     /// answers beyond `maxSynthesizedAnswer`.
     static func clusterNames(_ records: [ServiceResolver.ClusterRecord], keyLength: Int, keyPorts: [ServicePort]) -> [ClusterNames]? {
         var out: [ClusterNames] = []
-        let protocols = Set((keyPorts + records.flatMap(\.ports)).map { Array($0.proto.utf8.map(DNSName.lower)) })
+        out.reserveCapacity(records.count)
+        func isProtocol(_ label: String) -> Bool {
+            keyPorts.contains { sameLabel($0.proto, false, label, false) }
+                || records.contains { $0.ports.contains { sameLabel($0.proto, false, label, false) } }
+        }
         for r in records {
-            let label = Array(r.cluster.utf8.map(DNSName.lower))
+            let label = r.cluster
+            let count = label.utf8.count
             // The names the compiler would skip (no such cluster name) are skipped alike.
-            guard !label.isEmpty, label.count <= Wire.Name.maxLabelLength, !label.contains(UInt8(ascii: ".")),
-                  1 + label.count + keyLength <= Wire.Name.maxLength else { continue }
-            guard label[0] != UInt8(ascii: "_"), !protocols.contains(label), !out.contains(where: { $0.label == label }),
+            guard count > 0, count <= Wire.Name.maxLabelLength, !label.utf8.contains(UInt8(ascii: ".")),
+                  1 + count + keyLength <= Wire.Name.maxLength else { continue }
+            guard label.utf8.first != UInt8(ascii: "_"), !isProtocol(label),
+                  !out.contains(where: { sameLabel($0.label, false, label, false) }),
                   r.ports.count <= 255, r.v4.count <= 255, r.v6.count <= 255,
                   r.ports.allSatisfy({ $0.name.utf8.count <= 255 && $0.proto.utf8.count <= 255 }) else { return nil }
-            let owner = 1 + label.count + keyLength
+            let owner = 1 + count + keyLength
             let largest = 6 + r.v4.count * 16 + r.v6.count * 28 + r.ports.count * (18 + owner)
             guard largest <= maxSynthesizedAnswer else { return nil }
             out.append(ClusterNames(label: label, v4: r.v4, v6: r.v6, ports: r.ports))
@@ -85,15 +92,14 @@ extension ServiceTableWriter {
         for c in clusters {
             let start = a.count
             a.appendUInt16(0)
-            a.append(UInt8(c.label.count))
-            for b in c.label { a.append(b) }
+            Self.append(text: c.label, to: a)
             a.append(UInt8(c.v4.count))
             for ip in c.v4 { ip.append(to: a) }
             a.append(UInt8(c.v6.count))
             for ip in c.v6 { ip.append(to: a) }
             Self.append(ports: c.ports, to: a)
             a.setUInt16(UInt16(a.count - start), at: start)
-            synthesizedNameCount += 1 + Self.portNameCount(c.ports, ownerLength: 1 + c.label.count + keyLength)
+            synthesizedNameCount += 1 + Self.portNameCount(c.ports, ownerLength: 1 + c.label.utf8.count + keyLength)
         }
         guard let k = keyPorts else { return }
         a.setUInt16(UInt16(a.count - section), at: section + 4)
@@ -110,30 +116,65 @@ extension ServiceTableWriter {
         a.append(UInt8(ports.count))
         for p in ports {
             a.appendUInt16(p.port)
-            for text in [p.name, p.proto] {
-                let bytes = text.utf8.map(DNSName.lower)
-                a.append(UInt8(bytes.count))
-                for b in bytes { a.append(b) }
-            }
+            append(text: p.name, to: a)
+            append(text: p.proto, to: a)
         }
     }
 
+    /// A length byte, then the text lower-cased (ASCII, as names are stored).
+    private static func append(text: String, to a: WireBuffer) {
+        a.append(UInt8(text.utf8.count))
+        for b in text.utf8 { a.append(DNSName.lower(b)) }
+    }
+
+    /// Whether two labels are the same once lower-cased, each with `_` before it or not.
+    static func sameLabel(_ a: String, _ underscoreA: Bool, _ b: String, _ underscoreB: Bool) -> Bool {
+        guard a.utf8.count + (underscoreA ? 1 : 0) == b.utf8.count + (underscoreB ? 1 : 0) else { return false }
+        var ia = a.utf8.makeIterator(), ib = b.utf8.makeIterator()
+        var ua = underscoreA, ub = underscoreB
+        func next(_ it: inout String.UTF8View.Iterator, _ u: inout Bool) -> UInt8? {
+            if u {
+                u = false
+                return UInt8(ascii: "_")
+            }
+            return it.next().map(DNSName.lower)
+        }
+        while let x = next(&ia, &ua) {
+            guard x == next(&ib, &ub) else { return false }
+        }
+        return true
+    }
+
     /// The port names below an owner and the empty non-terminals above them, for
-    /// `nameCount`.
+    /// `nameCount`: each distinct, as the compiler interns them (both forms of every
+    /// named port whose name fits).
     static func portNameCount(_ ports: [ServicePort], ownerLength: Int) -> Int {
-        var ents: Set<[UInt8]> = []
-        var owners: Set<[UInt8]> = []
-        for p in ports where !p.name.isEmpty {
-            let name = Array(p.name.utf8.map(DNSName.lower)), proto = Array(p.proto.utf8.map(DNSName.lower))
-            for underscore in [true, false] {
-                let u: [UInt8] = underscore ? [UInt8(ascii: "_")] : []
-                let nl = u + name, pl = u + proto
-                guard !pl.isEmpty, nl.count <= Wire.Name.maxLabelLength, pl.count <= Wire.Name.maxLabelLength,
-                      2 + nl.count + pl.count + ownerLength <= Wire.Name.maxLength else { continue }
-                ents.insert(pl)
-                owners.insert(nl + [0] + pl)
+        func fits(_ p: ServicePort, _ u: Bool) -> Bool {
+            let extra = u ? 1 : 0
+            let nl = p.name.utf8.count + extra, pl = p.proto.utf8.count + extra
+            return !p.name.isEmpty && pl > 0 && nl <= Wire.Name.maxLabelLength && pl <= Wire.Name.maxLabelLength
+                && 2 + nl + pl + ownerLength <= Wire.Name.maxLength
+        }
+        var count = 0
+        for (i, p) in ports.enumerated() {
+            for form in 0..<2 {
+                // The `_name._proto` form first, then `name.proto`.
+                let u = form == 0
+                guard fits(p, u) else { continue }
+                // Earlier in (port, form) order: the same protocol label, the same port name.
+                var sameProto = false, sameName = false
+                for (j, q) in ports.enumerated() where j <= i {
+                    for earlierForm in 0..<2 {
+                        let v = earlierForm == 0
+                        guard (j < i || (v && !u)) && fits(q, v) && sameLabel(q.proto, v, p.proto, u) else { continue }
+                        sameProto = true
+                        if sameLabel(q.name, v, p.name, u) { sameName = true }
+                    }
+                }
+                if !sameProto { count += 1 }
+                if !sameName { count += 1 }
             }
         }
-        return ents.count + owners.count
+        return count
     }
 }

@@ -96,6 +96,16 @@ import Testing
                     service: "web.shop.svc.clusterset.local", clusters: ["c1", "c2"], ports: ports)
     }
 
+    /// One port's `name.proto` can be another's `_name._proto`: one name, both ports'
+    /// records, counted once.
+    @Test func portNamesThatCoincideAnswerAsCompiled() throws {
+        let ports = [ServicePort(name: "_h", proto: "_t", port: 1), ServicePort(name: "h", proto: "t", port: 2),
+                     ServicePort(name: "H", proto: "T", port: 2), ServicePort(name: "h", proto: "", port: 3)]
+        try compare([serviceImport("web", "shop", ips: ["243.0.0.9"], ports: ports),
+                     clusterSlice("web", "shop", cluster: "c1", address: "10.0.0.1", ports: ports)],
+                    service: "web.shop.svc.clusterset.local", clusters: ["c1"], ports: ports)
+    }
+
     @Test func longNamesAnswerAsCompiled() throws {
         // Port names near the label and name limits: some forms do not fit.
         let long = String(repeating: "p", count: 62)
