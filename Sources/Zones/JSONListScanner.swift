@@ -9,19 +9,15 @@ import Foundation
 /// whole document, which reports any syntax error with its position) on anything it
 /// does not expect.
 enum JSONListScanner {
-    /// How much is read between two releases of a mapped file's pages.
+    /// How much is decoded between two releases of a file's pages.
     static let releaseEvery = 8 << 20
 
     /// The ranges of the `items` array's elements when `data` is an object whose `kind`
     /// is a string ending in `List` and which has an `items` array; nil otherwise.
-    ///
-    /// - Parameter passed: told now and then how far the scan has read (offsets from the
-    ///   start of `data`'s bytes), so that a mapped file can drop what is behind.
-    static func items(in data: Data, passed: ((Int) -> Void)? = nil) -> [Range<Int>]? {
+    static func items(in data: Data) -> [Range<Int>]? {
         data.withUnsafeBytes { raw -> [Range<Int>]? in
             guard let base = raw.baseAddress else { return nil }
             var scanner = Scanner(bytes: base.assumingMemoryBound(to: UInt8.self), count: raw.count)
-            scanner.passed = passed
             guard let found = scanner.topLevel(), found.isList, let items = found.items else { return nil }
             let start = data.startIndex
             return items.map { (start + $0.lowerBound)..<(start + $0.upperBound) }
@@ -32,10 +28,6 @@ enum JSONListScanner {
         let bytes: UnsafePointer<UInt8>
         let count: Int
         var i = 0
-        var passed: ((Int) -> Void)?
-        /// Where `passed` is told next.
-        var nextReport = Scanner.reportEvery
-        static let reportEvery = JSONListScanner.releaseEvery
 
         init(bytes: UnsafePointer<UInt8>, count: Int) {
             self.bytes = bytes
@@ -158,10 +150,6 @@ enum JSONListScanner {
                             let start = i
                             guard skipValue() else { return nil }
                             ranges.append(start..<i)
-                            if i >= nextReport, let p = passed {
-                                p(i)
-                                nextReport = i + Self.reportEvery
-                            }
                             guard let more = afterElement(closing: UInt8(ascii: "]")) else { return nil }
                             if !more { break }
                         }

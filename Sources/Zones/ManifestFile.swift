@@ -27,11 +27,11 @@ public enum ManifestFile {
     /// Reads one file. A file that is not valid YAML or JSON is an error (with the
     /// line where the parser stopped); a bad object inside a valid file is a problem.
     public static func load(path: String) throws(ZoneFileError) -> Contents {
-        // JSON straight from the file's mapped bytes, dropped from memory as they are
-        // read: a copy in the heap (and before that, as text besides it) was the
+        // JSON straight from the file's bytes, given back as they are decoded: the file
+        // whole beside the objects (and before that, as text besides it) was the
         // start-up's peak (192 MB each for 100,000 services).
-        if path.hasSuffix(".json"), let mapped = MappedFile(path: path),
-           let fast = decodeJSON(mapped.data, path: path, release: mapped.release) {
+        if path.hasSuffix(".json"), let file = FileBuffer(path: path),
+           let fast = decodeJSON(file.data, path: path, release: file.release) {
             return fast
         }
         let bytes: Data
@@ -104,25 +104,26 @@ public enum ManifestFile {
     /// time and memory of a detour through `JSONSerialization`). Nil when the file is
     /// not valid JSON, so the general path reports where.
     ///
-    /// - Parameter release: drops a range of `data` already read from memory (a mapped
-    ///   file's pages), so that the file is never resident all at once.
+    /// - Parameter release: gives back a range of `data` that is decoded and will not be
+    ///   read again (`FileBuffer`), so that the file and all its objects are never
+    ///   resident together.
     static func decodeJSON(_ data: Data, path: String, release: ((Range<Int>) -> Void)? = nil) -> Contents? {
         var out = Contents()
         let start = data.startIndex
-        if let ranges = JSONListScanner.items(in: data, passed: release.map { r in { r(0..<$0) } }) {
-            release?(0..<data.count)
+        if let ranges = JSONListScanner.items(in: data) {
             // A List item by item: the decoder's map is one object's, not the file's.
             let decoder = JSONDecoder()
             var released = 0
             for (i, range) in ranges.enumerated() {
                 guard let item = try? decoder.decode(JSONItem.self, from: data[range]) else { return nil }
                 add(item, label: "document 1 item \(i + 1)", path: path, to: &out)
+                // Everything before the next item is decoded (from the start: the pages
+                // given back before are free to give back again).
                 if let r = release, range.upperBound - start - released >= JSONListScanner.releaseEvery {
-                    r(released..<(range.upperBound - start))
                     released = range.upperBound - start
+                    r(0..<released)
                 }
             }
-            release?(0..<data.count)
             return out
         }
         guard let doc = try? JSONDecoder().decode(JSONDocument.self, from: data) else { return nil }

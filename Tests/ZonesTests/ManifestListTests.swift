@@ -67,4 +67,43 @@ import Testing
             _ = JSONListScanner.items(in: Data(prefix.utf8))
         }
     }
+
+    /// A file's bytes in memory of their own: read whole, pages given back on request
+    /// (the rest intact), nothing for what is not a regular, non-empty file.
+    @Test func fileBufferReadsAndGivesPagesBack() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let bytes = (0..<(3 * page + 100)).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) }
+        let path = NSTemporaryDirectory() + "sextant-buffer-\(UInt64.random(in: 0...UInt64.max))"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let file = try #require(FileBuffer(path: path))
+        #expect(Array(file.data) == bytes)
+        // Whole pages only: [page + 1, 3 * page + 50) gives back the third page alone.
+        file.release((page + 1)..<(3 * page + 50))
+        #expect(Array(file.data[0..<(2 * page)]) == Array(bytes[0..<(2 * page)]))
+        #expect(file.data[2 * page..<3 * page].allSatisfy { $0 == 0 })
+        #expect(Array(file.data[(3 * page)...]) == Array(bytes[(3 * page)...]))
+        let empty = path + ".empty"
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        try Data().write(to: URL(fileURLWithPath: empty))
+        #expect(FileBuffer(path: empty) == nil)
+        #expect(FileBuffer(path: NSTemporaryDirectory()) == nil)
+        #expect(FileBuffer(path: path + ".missing") == nil)
+    }
+
+    /// A List decoded from a file gives back the pages it has decoded and still reads
+    /// every item (the release never reaches an item not yet decoded).
+    @Test func largeListDecodesWhileGivingPagesBack() throws {
+        let items = (0..<6000).map { i in
+            #"{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"s\#(i)-c1","namespace":"n","annotations":{"pad":"\#(String(repeating: "x", count: 1500))"}},"addressType":"IPv4","endpoints":[{"addresses":["10.0.\#(i / 256).\#(i % 256)"]}],"ports":[]}"#
+        }
+        let path = try write(#"{"apiVersion":"v1","kind":"List","items":["# + items.joined(separator: ",") + "]}")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let contents = try ManifestFile.load(path: path)
+        #expect(contents.objects.count == 6000)
+        #expect(contents.problems.isEmpty)
+        guard case .endpointSlice(let last)? = contents.objects.last else { Issue.record("no slice"); return }
+        #expect(last.metadata.name == "s5999-c1")
+        #expect(last.endpoints.first?.addresses.first?.description == "10.0.23.111")
+    }
 }
