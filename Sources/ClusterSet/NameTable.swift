@@ -7,7 +7,9 @@ import DNSWire
 /// `AnswerTable` (the snapshot the DNS workers read) is made of these: one for the zone
 /// files and one per service and zone, so a data change rebuilds one service's table
 /// instead of every name. Compiling does all the work (grouping, glue, compression);
-/// answering is a hash probe and a copy. Storage is raw memory owned by the object, so
+/// answering is a hash probe and a copy, or for a ClusterSetIP service's cluster names
+/// (kept as data: `clusterLookup`) a few records written from fixed parts. Storage is
+/// one raw block owned by the object, its header holding the buffers' offsets, so
 /// reading it costs no reference counting and no bounds-checked array access.
 public final class NameTable: @unchecked Sendable {
     // @unchecked: every stored buffer is written once in init and only read afterwards;
