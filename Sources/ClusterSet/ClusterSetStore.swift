@@ -148,8 +148,8 @@ public final class ClusterSetStore {
     public func apply(_ event: StoreEvent, source: ObjectSource = .manifests) {
         switch event {
         case .upsert(let o):
-            let role = classify(o)
             if let i = entries.find(o.key) {
+                // An unchanged object (a re-list, a reload) costs a comparison only.
                 if entries[i].object == o {
                     entries[i].source = source
                     return
@@ -157,9 +157,11 @@ public final class ClusterSetStore {
                 // Off the old role's lists before the entry changes (they are kept in key
                 // order, read from the entries).
                 touch(classify(entries[i].object), nil, index: i)
+                let role = classify(o)
                 entries[i] = entry(o, source: source, role: role)
                 touch(nil, role, index: i)
             } else {
+                let role = classify(o)
                 let i = entries.insert(entry(o, source: source, role: role))
                 touch(nil, role, index: i)
             }
