@@ -53,22 +53,12 @@ extension NameTable {
             // when it looks like a port name of the service itself, else nothing.
             let label = UnsafeRawBufferPointer(rebasing: name[0..<clusterAt])
             if c.ports.hasProtocolLabel(label, ownerLength: owner.count) { return .noData(zone: zone) }
-            if label[1] == UInt8(ascii: "_") || NameTable.isProtocolLabel(name, at: clusterAt) { return .noData(zone: zone) }
-            return .nxDomain(zone: zone)
+            return NameTable.looksLikePortName(name, second: clusterAt) ? .noData(zone: zone) : .nxDomain(zone: zone)
         case 3:
-            let first = UnsafeRawBufferPointer(rebasing: name[0..<starts.1])
-            let second = UnsafeRawBufferPointer(rebasing: name[starts.1..<clusterAt])
-            var o = 6
-            let n = Self.portNameRecords(first, second, c.ports, owner: owner, ttl: ttl, write: type == .srv, at: &o, out)
-            guard n > 0 else {
-                if first[1] == UInt8(ascii: "_") || NameTable.isProtocolLabel(name, at: starts.1) { return .noData(zone: zone) }
-                return .nxDomain(zone: zone)
+            return Self.portNameAnswer(name: name, second: starts.1, ownerStart: clusterAt, length: length, ports: c.ports,
+                                       type: type, ttl: ttl, zone: zone, out) { o in
+                Self.addressRecords(c, owner: UInt16(0xC000 | (Wire.Header.size + clusterAt)), ttl: ttl, v4: true, v6: true, at: &o, out)
             }
-            guard type == .srv else { return .noData(zone: zone) }
-            let glueOwner = UInt16(0xC000 | (Wire.Header.size + clusterAt))
-            let ar = Self.addressRecords(c, owner: glueOwner, ttl: ttl, v4: true, v6: true, at: &o, out)
-            Self.counts(an: n, ar: ar, out)
-            return .answer(UnsafeRawBufferPointer(rebasing: out[0..<o]))
         default:
             return .nxDomain(zone: zone)
         }
@@ -93,30 +83,41 @@ extension NameTable {
             let label = UnsafeRawBufferPointer(rebasing: name[0..<serviceStart])
             return ports.hasProtocolLabel(label, ownerLength: owner.count) ? .noData(zone: zone) : .nxDomain(zone: zone)
         case 2:
-            let first = UnsafeRawBufferPointer(rebasing: name[0..<starts.2])
-            let second = UnsafeRawBufferPointer(rebasing: name[starts.2..<serviceStart])
-            var o = 6
-            let n = Self.portNameRecords(first, second, ports, owner: owner, ttl: ttl, write: type == .srv, at: &o, out)
-            guard n > 0 else {
-                // The service's name takes `_port._proto` names: NODATA for the others.
-                if first[1] == UInt8(ascii: "_") || NameTable.isProtocolLabel(name, at: starts.2) { return .noData(zone: zone) }
-                return .nxDomain(zone: zone)
+            return Self.portNameAnswer(name: name, second: starts.2, ownerStart: serviceStart, length: length, ports: ports,
+                                       type: type, ttl: ttl, zone: zone, out) { o in
+                let glueOwner = UInt16(0xC000 | (Wire.Header.size + serviceStart))
+                var g = 0
+                var ar = 0
+                while g < glue.count {
+                    let size = Int(glue[g])
+                    o = Self.addressRecord(owner: glueOwner, ttl: ttl, UnsafeRawBufferPointer(rebasing: glue[(g + 1)..<(g + 1 + size)]), at: o, out)
+                    g += 1 + size
+                    ar += 1
+                }
+                return ar
             }
-            guard type == .srv else { return .noData(zone: zone) }
-            let glueOwner = UInt16(0xC000 | (Wire.Header.size + serviceStart))
-            var g = 0
-            var ar = 0
-            while g < glue.count {
-                let size = Int(glue[g])
-                o = Self.addressRecord(owner: glueOwner, ttl: ttl, UnsafeRawBufferPointer(rebasing: glue[(g + 1)..<(g + 1 + size)]), at: o, out)
-                g += 1 + size
-                ar += 1
-            }
-            Self.counts(an: n, ar: ar, out)
-            return .answer(UnsafeRawBufferPointer(rebasing: out[0..<o]))
         default:
             return .nxDomain(zone: zone)
         }
+    }
+
+    /// The answer at the port name `<first>.<second>.<owner>` (the second label at
+    /// `second`, the owner at `ownerStart`): its SRV records and the glue `writeGlue`
+    /// adds (returning how many records); NODATA for other types, and for a name that
+    /// is no port name but looks like one (the owner takes port names); else NXDOMAIN.
+    private static func portNameAnswer(name: UnsafeRawBufferPointer, second: Int, ownerStart: Int, length: Int, ports: PortListView,
+                                       type: RRType, ttl: UInt32, zone: Int, _ out: UnsafeMutableRawBufferPointer,
+                                       writeGlue: (inout Int) -> Int) -> AnswerTable.Lookup {
+        let first = UnsafeRawBufferPointer(rebasing: name[0..<second])
+        let secondLabel = UnsafeRawBufferPointer(rebasing: name[second..<ownerStart])
+        let owner = UnsafeRawBufferPointer(rebasing: name[ownerStart..<length])
+        var o = 6
+        let n = portNameRecords(first, secondLabel, ports, owner: owner, ttl: ttl, write: type == .srv, at: &o, out)
+        guard n > 0 else { return NameTable.looksLikePortName(name, second: second) ? .noData(zone: zone) : .nxDomain(zone: zone) }
+        guard type == .srv else { return .noData(zone: zone) }
+        let ar = writeGlue(&o)
+        counts(an: n, ar: ar, out)
+        return .answer(UnsafeRawBufferPointer(rebasing: out[0..<o]))
     }
 
     /// The SRV records of the port name `first.second` below `owner` (each port of that

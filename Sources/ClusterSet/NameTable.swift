@@ -359,9 +359,16 @@ public final class NameTable: @unchecked Sendable {
         let l2 = Int(name[second])
         guard l2 > 0, second + 1 + l2 < length else { return nil }
         let restStart = second + 1 + l2
-        guard name[1] == UInt8(ascii: "_") || Self.isProtocolLabel(name, at: second) else { return nil }
+        guard Self.looksLikePortName(name, second: second) else { return nil }
         let rest = UnsafeRawBufferPointer(rebasing: name[restStart..<length])
         return node(name: rest.baseAddress!, length: rest.count, hash: NameHash.hash(rest.baseAddress!, count: rest.count))
+    }
+
+    /// Lighthouse's SRV port filter: a name whose first label starts with `_` or whose
+    /// second label (at `second`) is a protocol is a port name of what follows them,
+    /// and answers NODATA there when not compiled.
+    static func looksLikePortName(_ name: UnsafeRawBufferPointer, second: Int) -> Bool {
+        name[1] == UInt8(ascii: "_") || isProtocolLabel(name, at: second)
     }
 
     static func isProtocolLabel(_ name: UnsafeRawBufferPointer, at i: Int) -> Bool {

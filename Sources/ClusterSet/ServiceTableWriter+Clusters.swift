@@ -66,8 +66,7 @@ extension ServiceTableWriter {
             let label = r.cluster
             let count = label.utf8.count
             // The names the compiler would skip (no such cluster name) are skipped alike.
-            guard count > 0, count <= Wire.Name.maxLabelLength, !label.utf8.contains(UInt8(ascii: ".")),
-                  1 + count + keyLength <= Wire.Name.maxLength else { continue }
+            guard ClusterSetStore.isLabel(label), 1 + count + keyLength <= Wire.Name.maxLength else { continue }
             guard label.utf8.first != UInt8(ascii: "_"), !isProtocol(label),
                   !out.contains(where: { sameLabel($0.label, false, label, false) }),
                   r.ports.count <= 255, r.v4.count <= 255, r.v6.count <= 255,
@@ -83,10 +82,10 @@ extension ServiceTableWriter {
     /// Writes the clusters' section; `finish` hands it to the table.
     mutating func clusterSection(_ clusters: [ClusterNames], keyPorts: KeyPortNames?, keyLength: Int) {
         guard !clusters.isEmpty || keyPorts != nil else { return }
-        let a = arenaBuffer
+        let a = arena
         let section = a.count
         clusterSectionOffset = section
-        a.appendUInt32(ttlValue)
+        a.appendUInt32(ttl)
         a.appendUInt16(0)
         a.append(UInt8(clusters.count))
         for c in clusters {

@@ -48,7 +48,9 @@ struct ServiceTableWriter {
     private(set) var names: [NameEntry] = []
     /// Open addressing over `names` by hash (-1: empty), for interning.
     private var internSlots: [Int32] = []
-    private let arena = WireBuffer()
+    /// The table's bytes being written (the cluster section is written here too,
+    /// `ServiceTableWriter+Clusters`).
+    let arena = WireBuffer()
     private var pending: [(node: Name, entry: NameTable.TypeEntry)] = []
     private var rotations: [NameTable.Rotation] = []
     private var cycles: [UInt16] = []
@@ -60,13 +62,11 @@ struct ServiceTableWriter {
     private var perNode: [Int] = []
     private var first: [Int] = []
     private var zone: UInt16 = 0
-    private var ttl: UInt32 = 0
+    private(set) var ttl: UInt32 = 0
     /// Where the clusters' section starts in the arena (0: none), and the names it
     /// stands for (`ServiceTableWriter+Clusters`).
     var clusterSectionOffset = 0
     var synthesizedNameCount = 0
-    var arenaBuffer: WireBuffer { arena }
-    var ttlValue: UInt32 { ttl }
     /// Wire length of the service's name (the key).
     var keyLength: Int { Int(names[Int(Self.key)].length) }
 

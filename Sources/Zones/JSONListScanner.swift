@@ -9,9 +9,6 @@ import Foundation
 /// whole document, which reports any syntax error with its position) on anything it
 /// does not expect.
 enum JSONListScanner {
-    /// How much is decoded between two releases of a file's pages.
-    static let releaseEvery = 8 << 20
-
     /// The ranges of the `items` array's elements when `data` is an object whose `kind`
     /// is a string ending in `List` and which has an `items` array; nil otherwise.
     static func items(in data: Data) -> [Range<Int>]? {

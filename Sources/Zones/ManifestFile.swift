@@ -100,6 +100,9 @@ public enum ManifestFile {
         }
     }
 
+    /// How much is decoded between two releases of a file's pages.
+    static let releaseEvery = 8 << 20
+
     /// JSON decoded straight into objects (a 40,000-object list in a fraction of the
     /// time and memory of a detour through `JSONSerialization`). Nil when the file is
     /// not valid JSON, so the general path reports where.
@@ -119,7 +122,7 @@ public enum ManifestFile {
                 add(item, label: "document 1 item \(i + 1)", path: path, to: &out)
                 // Everything before the next item is decoded (from the start: the pages
                 // given back before are free to give back again).
-                if let r = release, range.upperBound - start - released >= JSONListScanner.releaseEvery {
+                if let r = release, range.upperBound - start - released >= releaseEvery {
                     released = range.upperBound - start
                     r(0..<released)
                 }
