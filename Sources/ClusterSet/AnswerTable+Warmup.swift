@@ -13,23 +13,28 @@ extension AnswerTable {
     /// named, and changes nothing (no rotation advances).
     public struct WarmProbe {
         enum State {
-            case start(UnsafeRawPointer)
-            case slot(UnsafeRawPointer)
+            case start(UnsafePointer<ServiceChunk.Slot>, Int)
+            case slot(UnsafePointer<ServiceChunk.Slot>, Int)
             case keyBlock(UnsafeRawPointer)
             case keyTypes(UnsafeRawPointer)
-            case table(Unmanaged<NameTable>)
+            /// The table, and the end of its block's key (the directory's comparison reads it).
+            case table(Unmanaged<NameTable>, Int)
             case tableHeader(Unmanaged<NameTable>)
             case tableSlot(Unmanaged<NameTable>, Int)
             case tableNode(Unmanaged<NameTable>, Int)
             case done
         }
 
-        /// Steps a batch loop gives a probe (one more slot when the first table slot
-        /// holds another name); `next()` returns nil once the probe is through.
-        public static let steps = 7
+        /// Steps a batch loop gives a probe (one more for each directory or table slot
+        /// that holds another name before the asked one); `next()` returns nil once the
+        /// probe is through.
+        public static let steps = 8
 
         var state: State
         let hash: UInt64
+        /// The hash of the service's own name (the directory's key): `hash` when the
+        /// question is that name.
+        let serviceHash: UInt64
         let type: RRType
         /// The question is the service's own name (the block path), not a name below it.
         let serviceName: Bool
@@ -40,8 +45,10 @@ extension AnswerTable {
         public init?(table: AnswerTable, name: UnsafeRawBufferPointer, length: Int, hash: UInt64, type: RRType) {
             guard let location = table.locate(name: name, length: length), let third = location.serviceStart else { return nil }
             let suffixHash = third == 0 ? hash : NameHash.hash(name.baseAddress! + third, count: length &- third)
-            state = .start(table.services.slotAddress(hash: suffixHash))
+            let (slots, index) = table.services.probeStart(hash: suffixHash)
+            state = .start(slots, index)
             self.hash = hash
+            serviceHash = suffixHash
             self.type = type
             serviceName = third == 0
         }
@@ -51,18 +58,25 @@ extension AnswerTable {
         @inline(__always)
         public mutating func next() -> UnsafeRawBufferPointer? {
             switch state {
-            case .start(let slot):
-                state = .slot(slot)
-                return UnsafeRawBufferPointer(start: slot, count: MemoryLayout<ServiceChunk.Slot>.size)
-            case .slot(let slot):
-                let s = slot.load(as: ServiceChunk.Slot.self)
+            case .start(let slots, let i):
+                state = .slot(slots, i)
+                return UnsafeRawBufferPointer(start: slots + i, count: MemoryLayout<ServiceChunk.Slot>.size)
+            case .slot(let slots, let i):
+                let s = slots[i]
                 guard let key = s.key, let table = s.table else { break }
+                if s.hash != serviceHash {
+                    // Another service's slot: `find` probes on to the next one. Without
+                    // following it, the probe warmed another service's block.
+                    let j = (i &+ 1) & (ServiceChunk.size &- 1)
+                    state = .slot(slots, j)
+                    return UnsafeRawBufferPointer(start: slots + j, count: MemoryLayout<ServiceChunk.Slot>.size)
+                }
                 if serviceName {
                     let block = key - NameTable.keyOffset
                     state = .keyBlock(block)
                     return UnsafeRawBufferPointer(start: block, count: Self.firstBytes)
                 }
-                state = .table(table)
+                state = .table(table, NameTable.keyOffset &+ s.keyLength)
                 return UnsafeRawBufferPointer(start: table.toOpaque(), count: Self.objectBytes)
             case .keyBlock(let block):
                 state = .keyTypes(block)
@@ -72,9 +86,10 @@ extension AnswerTable {
                 state = .done
                 guard let answer = NameTable.keyAnswerPeek(block: block, type: type) else { return nil }
                 return UnsafeRawBufferPointer(start: answer.baseAddress, count: min(answer.count, Self.answerBytes))
-            case .table(let table):
+            case .table(let table, let keyEnd):
                 state = .tableHeader(table)
-                return table._withUnsafeGuaranteedRef { t in UnsafeRawBufferPointer(start: t.block, count: Self.headerBytes) }
+                // The header and the key: `find` compares the key before the table is read.
+                return table._withUnsafeGuaranteedRef { t in UnsafeRawBufferPointer(start: t.block, count: keyEnd) }
             case .tableHeader(let table):
                 return table._withUnsafeGuaranteedRef { t in
                     let i = Int(truncatingIfNeeded: hash) & t.slotMask
@@ -117,8 +132,6 @@ extension AnswerTable {
         static let firstBytes = 128
         /// A `NameTable` object's stored properties (its block and key hash).
         static let objectBytes = 48
-        /// The block's header up to the slots' offset and count.
-        static let headerBytes = 64
         /// At most this much of an answer: its counts and first records.
         static let answerBytes = 128
     }

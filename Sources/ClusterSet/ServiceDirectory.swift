@@ -63,12 +63,13 @@ struct ServiceDirectory {
     @inline(__always)
     static func chunk(_ hash: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: hash >> 40) & mask }
 
-    /// Where the probe for `hash` starts: the slot `find` reads first.
+    /// The chunk `find` probes for `hash` (its slots, `ServiceChunk.size` of them) and the
+    /// slot it reads first.
     @inline(__always)
-    func slotAddress(hash: UInt64) -> UnsafeRawPointer {
+    func probeStart(hash: UInt64) -> (slots: UnsafePointer<ServiceChunk.Slot>, index: Int) {
         chunks.withUnsafeBufferPointer { b in
             Unmanaged.passUnretained(b[Self.chunk(hash, mask: b.count - 1)])._withUnsafeGuaranteedRef {
-                UnsafeRawPointer($0.slots.baseAddress! + ServiceChunk.start(hash))
+                (UnsafePointer($0.slots.baseAddress!), ServiceChunk.start(hash))
             }
         }
     }

@@ -1,4 +1,4 @@
-import ClusterSet
+@testable import ClusterSet
 import DNSWire
 import Testing
 
@@ -41,6 +41,38 @@ import Testing
         #expect(last.baseAddress == blob.baseAddress)
         #expect(last.count == min(blob.count, 128))
         #expect(data(try ask(t, "web.shop.svc.clusterset.local", .a)) == ["10.1.0.1"])
+    }
+
+    /// With many services some start their directory probe on another service's slot:
+    /// the warm-up follows the lookup's linear probe (else it warms the other service's
+    /// block and the lookup misses), for a service's own name and for a name below it.
+    @Test func probeFollowsTheDirectorysLinearProbe() throws {
+        let objects = (0..<300).flatMap { i in
+            [serviceImport("s\(i)", "shop"), clusterSlice("s\(i)", "shop", cluster: "c1", address: "10.1.\(i / 256).\(i % 256)")]
+        }
+        let t = table(makeStore(objects))
+        var longest = 0
+        for i in 0..<300 {
+            // The whole probe (a batch gives it `steps`; a chain longer than that is
+            // left cold, the lookup still answers).
+            let answer = try walk(t, "s\(i).shop.svc.clusterset.local", .a).answer
+            let steps = try #require(try probe(t, "s\(i).shop.svc.clusterset.local", .a))
+            guard case .answer(let blob) = answer else {
+                Issue.record("s\(i): expected an answer, got \(answer)")
+                continue
+            }
+            #expect(steps.last?.baseAddress == blob.baseAddress, "s\(i)")
+            longest = max(longest, steps.count)
+            // A cluster's name: the probe ends on this service's cluster section, after
+            // the block's header and key (which the directory's comparison reads).
+            let cluster = try #require(try probe(t, "c1.s\(i).shop.svc.clusterset.local", .a))
+            let section = try #require(cluster.last)
+            #expect(Array(section.prefix(12)) == [0, 0, 0, 5, 0, 30, 1, 0, 23, 2] + Array("c1".utf8), "s\(i)")
+            let keyed = cluster.contains { r in r.count > NameTable.keyOffset && Array(r[NameTable.keyOffset...].prefix(1 + "s\(i)".utf8.count)) == [UInt8("s\(i)".utf8.count)] + Array("s\(i)".utf8) }
+            #expect(keyed, "s\(i): no range covers the key")
+        }
+        // Some service started on another's slot (else the test shows nothing).
+        #expect(longest > 4)
     }
 
     @Test func rotatingAnswerIsNotAdvancedByTheProbe() throws {
