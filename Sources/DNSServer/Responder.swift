@@ -42,6 +42,26 @@ public enum Responder {
             let rcode: RCode = opcode == UInt16(Opcode.query.rawValue) ? .formErr : .notImp
             return writeBare(query: query, rcode: rcode, out: out)
         }
+        return respond(to: query, question: question, name: UnsafeRawBufferPointer(scratch), table: table, transport: transport,
+                       answerSpace: UnsafeMutableRawBufferPointer(rebasing: scratch[nameSpace...]), out: out)
+    }
+
+    /// `respond(to:table:transport:scratch:out:)` for a query whose question the caller
+    /// has already read with `QueryParser.question` (a UDP batch reads every question
+    /// once, to warm the lookups' memory, and answers from that).
+    ///
+    /// - Parameters:
+    ///   - name: the question's lower-cased name, as the parser wrote it. It may lie in
+    ///     `out` where the reply's question goes: it is not read once the reply is being written.
+    ///   - answerSpace: at least `AnswerTable.answerSpaceSize` bytes, not overlapping `out`.
+    @inline(__always)
+    public static func respond(
+        to query: UnsafeRawBufferPointer, question: Question, name: UnsafeRawBufferPointer, table: AnswerTable,
+        transport: Transport, answerSpace: UnsafeMutableRawBufferPointer, out: UnsafeMutableRawBufferPointer
+    ) -> Int {
+        let flags = query.u16(at: Wire.Header.flags)
+        if flags & Wire.Flag.qr != 0 { return 0 }
+        let opcode = (flags & Wire.Flag.opcodeMask) >> Wire.Flag.opcodeShift
         let edns: EDNSQuery?
         do {
             edns = try QueryParser.edns(in: query, after: question)
@@ -62,9 +82,8 @@ public enum Responder {
         }
 
         let limit = sizeLimit(transport: transport, edns: edns, out: out)
-        let name = UnsafeRawBufferPointer(scratch)
         let found = table.lookup(name: name, length: question.nameLength, hash: question.hash, type: question.type,
-                                 answerSpace: UnsafeMutableRawBufferPointer(rebasing: scratch[nameSpace...]))
+                                 answerSpace: answerSpace)
         if case .refused = found {} else if !table.isReady {
             return writeNotReady(query: query, question: question, edns: edns, out: out)
         }

@@ -40,8 +40,12 @@ final class UDPWorker: @unchecked Sendable {
     private let txIov: UnsafeMutableBufferPointer<iovec>
     private let rxMsgs: UnsafeMutableBufferPointer<cns_mmsghdr>
     private let txMsgs: UnsafeMutableBufferPointer<cns_mmsghdr>
-    /// Per datagram of a batch: where its lookup will read (`warm`).
+    /// Per active probe of a batch: where its lookup will read (`warm`).
     private let probes: UnsafeMutableBufferPointer<AnswerTable.WarmProbe>
+    /// Per datagram of a batch: its question as `warm` read it (nil: not read there, the
+    /// responder reads it and answers any error). Its lower-cased name lies in the
+    /// datagram's reply buffer, where the reply's question goes.
+    private let questions: UnsafeMutableBufferPointer<Question?>
 
     /// Per-worker counters, read by the metrics exporter without synchronisation
     /// (approximate by design: they only grow).
@@ -71,9 +75,11 @@ final class UDPWorker: @unchecked Sendable {
         rxMsgs = .allocate(capacity: n)
         txMsgs = .allocate(capacity: n)
         probes = .allocate(capacity: n)  // trivial values, written before they are read
+        questions = .allocate(capacity: n)
+        questions.initialize(repeating: nil)
         for i in 0..<n {
             rxIov[i] = iovec(iov_base: rxBuffers.baseAddress! + i * Self.receiveSize, iov_len: Self.receiveSize)
-            txIov[i] = iovec(iov_base: txBuffers.baseAddress! + i * Self.sendSize, iov_len: 0)
+            txIov[i] = iovec(iov_base: replyBuffer(i), iov_len: 0)
             rxMsgs[i] = cns_mmsghdr()
             txMsgs[i] = cns_mmsghdr()
         }
@@ -90,6 +96,7 @@ final class UDPWorker: @unchecked Sendable {
         rxMsgs.deallocate()
         txMsgs.deallocate()
         probes.deallocate()
+        questions.deallocate()
     }
 
     func start() {
@@ -167,45 +174,83 @@ final class UDPWorker: @unchecked Sendable {
     /// Brings the memory the batch's lookups will read into the cache, one step for all
     /// datagrams at a time (`AnswerTable.WarmProbe`): each lookup would otherwise wait
     /// for three or four cache misses in a row, one query after the other; here the
-    /// misses of the whole batch are in flight together. Costs a second parse of each
-    /// question (a few dozen nanoseconds; a miss costs about a hundred).
+    /// misses of the whole batch are in flight together. The questions read here are
+    /// the ones `answer` replies to (`questions`): each is parsed once.
     @inline(__always)
     private func warm(_ got: Int, table: AnswerTable) {
-        let name = UnsafeRawBufferPointer(scratch)
         var active = 0
         for i in 0..<got {
+            questions[i] = nil
             let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))
+            let name = Self.nameSpace(reply: replyBuffer(i))
             guard query.count >= Wire.Header.size,
-                  let question = try? QueryParser.question(in: query, lowercasedInto: scratch),
-                  let probe = AnswerTable.WarmProbe(table: table, name: name, length: question.nameLength,
+                  let question = try? QueryParser.question(in: query, lowercasedInto: name)
+            else { continue }
+            questions[i] = question
+            guard let probe = AnswerTable.WarmProbe(table: table, name: UnsafeRawBufferPointer(name), length: question.nameLength,
                                                     hash: question.hash, type: question.type)
             else { continue }
             (probes.baseAddress! + active).initialize(to: probe)
             active += 1
         }
-        for _ in 0..<AnswerTable.WarmProbe.steps {
-            for j in 0..<active {
-                guard let lines = probes[j].next(), let base = lines.baseAddress, lines.count > 0 else { continue }
-                var o = 0
-                while o < lines.count {
-                    cns_prefetch(base + o)
-                    o &+= 64
+        var step = 0
+        while active > 0 && step < AnswerTable.WarmProbe.steps {
+            var j = 0
+            while j < active {
+                guard let lines = probes[j].next() else {
+                    // Through: the last active probe takes its place.
+                    active -= 1
+                    probes[j] = probes[active]
+                    continue
                 }
-                cns_prefetch(base + (lines.count - 1))
+                if let base = lines.baseAddress, lines.count > 0 {
+                    var o = 0
+                    while o < lines.count {
+                        cns_prefetch(base + o)
+                        o &+= 64
+                    }
+                    cns_prefetch(base + (lines.count - 1))
+                }
+                j += 1
             }
+            step += 1
         }
+    }
+
+    /// The reply buffer of a batch's `i`-th datagram (`sendSize` bytes).
+    @inline(__always)
+    private func replyBuffer(_ i: Int) -> UnsafeMutableRawPointer {
+        txBuffers.baseAddress! + i * Self.sendSize
+    }
+
+    /// Where `warm` writes a datagram's lower-cased question name: in its reply buffer,
+    /// where the reply's question goes (the responder copies the question as received
+    /// over it once the lookup is done).
+    @inline(__always)
+    static func nameSpace(reply: UnsafeMutableRawPointer) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: reply + Wire.Header.size, count: sendSize - Wire.Header.size)
     }
 
     /// Answers the `got` datagrams received and sends the replies in one sendmmsg.
     @inline(__always)
     private func answer(_ got: Int, table: AnswerTable) {
         counters.received &+= got
-        if got > 1 { warm(got, table: table) }
+        let warmed = got > 1
+        if warmed { warm(got, table: table) }
         var out = 0
         for i in 0..<got {
             let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))
-            let reply = UnsafeMutableRawBufferPointer(start: txBuffers.baseAddress! + out * Self.sendSize, count: Self.sendSize)
-            let len = Responder.respond(to: query, table: table, transport: .udp, scratch: scratch, out: reply)
+            // Datagram i's reply buffer is the i-th (its question's name is there when warmed).
+            let replyStart = replyBuffer(i)
+            let reply = UnsafeMutableRawBufferPointer(start: replyStart, count: Self.sendSize)
+            let len: Int
+            if warmed, let question = questions[i] {
+                len = Responder.respond(to: query, question: question, name: UnsafeRawBufferPointer(Self.nameSpace(reply: replyStart)),
+                                        table: table, transport: .udp,
+                                        answerSpace: UnsafeMutableRawBufferPointer(rebasing: scratch[Responder.nameSpace...]), out: reply)
+            } else {
+                len = Responder.respond(to: query, table: table, transport: .udp, scratch: scratch, out: reply)
+            }
             if len == 0 {
                 counters.dropped &+= 1
                 continue

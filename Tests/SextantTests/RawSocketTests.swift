@@ -37,6 +37,91 @@ func query(_ name: String, _ type: RRType = .a, id: UInt16 = 1, edns: Bool = tru
         #expect(try Message(decoding: try #require(RawClient.udp(query("clusterset.local", .soa), port: s.port))).answers.count == 1)
     }
 
+    /// A worker answers a batch of datagrams (the questions read once, ahead of the
+    /// lookups, to warm their memory) exactly as it answers one datagram alone: the
+    /// server is stopped while a burst queues up, so the worker reads it as one batch.
+    @Test(arguments: ["thread", "dispatch"])
+    func batchedRepliesEqualSingleOnes(mode: String) throws {
+        let s = try SextantProcess(["--zones", repositoryZones, "--udp-io", mode, "--workers", "1"])
+        // Datagrams that get no reply first: the replies after them must not shift.
+        var response = query("clusterset.local", .soa, id: 0)
+        response[2] |= 0x80  // QR: never answered
+        var queries: [[UInt8]] = [response, [0, 1, 3, 4, 5]]  // and a runt
+        let names = ["nginx.nginx-test.svc.clusterset.local", "NGINX.nginx-test.SVC.clusterset.local",
+                     "aws-sub1.nginx.default.svc.clusterset.local", "nosuch.aws-sub1.nginx.default.svc.clusterset.local",
+                     "_http._tcp.nginx.default.svc.clusterset.local", "http.tcp.nginx.default.svc.clusterset.local",
+                     "redis-master.guestbook.svc.clusterset.local", "redis-slave.guestbook.svc.clusterset.local",
+                     "guestbook.svc.clusterset.local", "nosuch.guestbook.svc.clusterset.local",
+                     "clusterset.local", "ns.clusterset.local", "nosuch.clusterset.local", "example.com"]
+        for n in names {
+            for type in [RRType.a, .aaaa, .srv, .any, .soa, .txt] {
+                queries.append(query(n, type, id: UInt16(queries.count), edns: queries.count % 3 != 0))
+            }
+        }
+        var special: [[UInt8]] = []
+        var badVersion = MessageBuilder.query(id: 0, name: try DNSName("clusterset.local"), type: .soa, edns: (1232, 1, false))
+        special.append(badVersion)
+        badVersion = query("nginx.nginx-test.svc.clusterset.local", .a)
+        badVersion[2] = 0x20  // opcode 4 (NOTIFY)
+        special.append(badVersion)
+        var twoQuestions = query("clusterset.local", .soa)
+        twoQuestions[5] = 2
+        special.append(twoQuestions)
+        special.append([0xAB, 0xCD, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x41, 0x61, 0, 0, 1, 0, 1])  // label type 01
+        special.append(Array(query("nginx.nginx-test.svc.clusterset.local", .a).prefix(30)))  // cut in the name
+        special.append(MessageBuilder.query(id: 0, name: try DNSName("clusterset.local"), type: .soa, rclass: 3))  // CHAOS
+        special.append(query("clusterset.local", .axfr))
+        special.append(query("clusterset.local", .opt))
+        for var q in special {
+            if q.count >= 2 { q[0] = UInt8(queries.count >> 8); q[1] = UInt8(queries.count & 0xFF) }
+            queries.append(q)
+        }
+        #expect(queries.count > 64)  // more than one batch of a worker (64 datagrams)
+
+        // Each alone first: a batch of one.
+        let alone = queries.map { RawClient.udp($0, port: s.port, timeout: $0.count < 12 || $0[2] & 0x80 != 0 ? 0.3 : 3) }
+        #expect(alone.compactMap { $0 }.count == queries.count - 2)
+
+        let fd = RawClient.udpSocket()
+        defer { close(fd) }
+        s.signal(SIGSTOP)
+        #expect(waitForState(pid: s.process.processIdentifier, "T"))
+        for q in queries { RawClient.send(fd, q, port: s.port) }
+        s.signal(SIGCONT)
+        var replies: [UInt16: [UInt8]] = [:]
+        var extra = 0
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while RawClient.readable(fd, timeout: 1) {
+            let n = recv(fd, &buf, buf.count, 0)
+            guard n >= 2 else { continue }
+            let id = UInt16(buf[0]) << 8 | UInt16(buf[1])
+            if replies[id] != nil { extra += 1 }
+            replies[id] = Array(buf[0..<n])
+        }
+        #expect(extra == 0)
+        for (i, reference) in alone.enumerated() {
+            let id = queries[i].count >= 2 ? UInt16(queries[i][0]) << 8 | UInt16(queries[i][1]) : 0
+            if let reference {
+                #expect(replies[id] == reference, "query \(i): \(queries[i])")
+            } else if queries[i].count >= 12 {
+                #expect(replies[id] == nil, "query \(i) was answered")
+            }
+        }
+        #expect(replies.count == queries.count - 2)
+    }
+
+    /// Waits until the process is in `state` (the third field of /proc/PID/stat).
+    func waitForState(pid: Int32, _ state: Character) -> Bool {
+        for _ in 0..<200 {
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+               let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].dropFirst().first == state {
+                return true
+            }
+            usleep(10_000)
+        }
+        return false
+    }
+
     @Test func pipelinedQueriesAreAnsweredInOrder() throws {
         let s = try SextantProcess(["--zones", repositoryZones])
         let fd = try RawClient.tcpConnect(port: s.port)
