@@ -6,6 +6,10 @@
 #
 #   scripts/bench.sh                 # peers (UDP dnsperf + mmsgperf, TCP dnsperf) and memory
 #   ROUNDS=5 DUR=15 scripts/bench.sh peers
+#
+# 9 rounds of 10 s by default (about 27 minutes for the peers): this VM has slow spells of
+# a few minutes that raise every server's cost by 15-25 %, and a median of 5 rounds moves
+# with how many of each server's rounds a spell caught (docs/PERFORMANCE.md).
 #   NS="10000 100000" scripts/bench.sh memory
 #
 # Needs (as root): apt-get install dnsperf knot nsd bind9-dnsutils golang-go golang-github-miekg-dns-dev
@@ -25,7 +29,7 @@ export CUSTOM_CMD="$BIN serve --zones {DATADIR}/zones --listen 127.0.0.1:{PORT} 
 "$KIT/build.sh" >/dev/null
 if [ "$what" = all ] || [ "$what" = peers ]; then
     SERVERS="${SERVERS:-echo knot nsd lhstub custom}" TCP_SERVERS="${TCP_SERVERS-knot lhstub custom}" \
-        ROUNDS="${ROUNDS:-5}" "$KIT/run_peers.sh"
+        ROUNDS="${ROUNDS:-9}" DUR="${DUR:-10}" "$KIT/run_peers.sh"
 fi
 if [ "$what" = all ] || [ "$what" = memory ]; then
     MEM_SERVERS="${MEM_SERVERS:-knot lhstub nsd custom}" "$KIT/run_memscale.sh"
