@@ -19,6 +19,13 @@ public enum Responder {
     public static let scratchSize = nameSpace + AnswerTable.answerSpaceSize
     static let nameSpace = Wire.Name.maxLength + 8
 
+    /// The part of a caller's scratch where the table writes an answer on demand (after
+    /// the question name's room): the `answerSpace` of `respond(to:question:...)`.
+    @inline(__always)
+    static func answerSpace(in scratch: UnsafeMutableRawBufferPointer) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: scratch[nameSpace...])
+    }
+
     /// Writes the reply to `query` into `out` and returns its length; 0 means no reply
     /// (fewer than 12 bytes, or a message with QR set: never answer a response).
     ///
@@ -43,7 +50,7 @@ public enum Responder {
             return writeBare(query: query, rcode: rcode, out: out)
         }
         return respond(to: query, question: question, name: UnsafeRawBufferPointer(scratch), table: table, transport: transport,
-                       answerSpace: UnsafeMutableRawBufferPointer(rebasing: scratch[nameSpace...]), out: out)
+                       answerSpace: answerSpace(in: scratch), out: out)
     }
 
     /// `respond(to:table:transport:scratch:out:)` for a query whose question the caller

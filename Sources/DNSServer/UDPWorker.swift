@@ -35,6 +35,8 @@ final class UDPWorker: @unchecked Sendable {
     private let rxBuffers: UnsafeMutableRawBufferPointer
     private let txBuffers: UnsafeMutableRawBufferPointer
     private let scratch: UnsafeMutableRawBufferPointer
+    /// `scratch`'s answer space, for the questions `warm` read (`Responder.answerSpace`).
+    private let answerSpace: UnsafeMutableRawBufferPointer
     private let names: UnsafeMutableBufferPointer<sockaddr_storage>
     private let rxIov: UnsafeMutableBufferPointer<iovec>
     private let txIov: UnsafeMutableBufferPointer<iovec>
@@ -68,6 +70,7 @@ final class UDPWorker: @unchecked Sendable {
         rxBuffers = .allocate(byteCount: n * Self.receiveSize, alignment: 16)
         txBuffers = .allocate(byteCount: n * Self.sendSize, alignment: 16)
         scratch = .allocate(byteCount: Responder.scratchSize, alignment: 16)
+        answerSpace = Responder.answerSpace(in: scratch)
         names = .allocate(capacity: n)
         names.initialize(repeating: sockaddr_storage())
         rxIov = .allocate(capacity: n)
@@ -182,7 +185,7 @@ final class UDPWorker: @unchecked Sendable {
         for i in 0..<got {
             questions[i] = nil
             let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))
-            let name = Self.nameSpace(reply: replyBuffer(i))
+            let name = Self.loweredName(inReply: replyBuffer(i))
             guard query.count >= Wire.Header.size,
                   let question = try? QueryParser.question(in: query, lowercasedInto: name)
             else { continue }
@@ -227,7 +230,7 @@ final class UDPWorker: @unchecked Sendable {
     /// where the reply's question goes (the responder copies the question as received
     /// over it once the lookup is done).
     @inline(__always)
-    static func nameSpace(reply: UnsafeMutableRawPointer) -> UnsafeMutableRawBufferPointer {
+    static func loweredName(inReply reply: UnsafeMutableRawPointer) -> UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(start: reply + Wire.Header.size, count: sendSize - Wire.Header.size)
     }
 
@@ -245,9 +248,9 @@ final class UDPWorker: @unchecked Sendable {
             let reply = UnsafeMutableRawBufferPointer(start: replyStart, count: Self.sendSize)
             let len: Int
             if warmed, let question = questions[i] {
-                len = Responder.respond(to: query, question: question, name: UnsafeRawBufferPointer(Self.nameSpace(reply: replyStart)),
+                len = Responder.respond(to: query, question: question, name: UnsafeRawBufferPointer(Self.loweredName(inReply: replyStart)),
                                         table: table, transport: .udp,
-                                        answerSpace: UnsafeMutableRawBufferPointer(rebasing: scratch[Responder.nameSpace...]), out: reply)
+                                        answerSpace: answerSpace, out: reply)
             } else {
                 len = Responder.respond(to: query, table: table, transport: .udp, scratch: scratch, out: reply)
             }
