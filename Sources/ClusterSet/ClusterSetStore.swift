@@ -507,11 +507,12 @@ public final class ClusterSetStore {
     }
 
     /// Whether a service's answers may rotate: a ClusterSetIP service without
-    /// clusterset IPs (or known only from legacy imports). Sizes the counters.
+    /// clusterset IPs (or known only from legacy imports), or a headless one when its
+    /// answers are capped (`maxRecords`). Sizes the counters.
     func mayRotate(_ key: ServiceKey) -> Bool {
         for i in byService[key]?.objects ?? [] where entries[i].kind == .aggregateImport {
             guard case .serviceImport(let si) = entries[i].object else { continue }
-            return si.type == .clusterSetIP && si.ips.isEmpty
+            return si.type == .clusterSetIP ? si.ips.isEmpty : configuration.maxRecords != nil
         }
         return true
     }

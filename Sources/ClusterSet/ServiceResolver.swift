@@ -187,7 +187,7 @@ struct ServiceResolver {
               w.reset(service: key, zone: zone, zoneIndex: zoneIndex, ttl: config.ttl) else { return nil }
         switch type {
         case .clusterSetIP: writeClusterSetIP(key: key, objects: o, into: &w)
-        case .headless: guard writeHeadless(objects: o, into: &w) else { return nil }
+        case .headless: guard writeHeadless(key: key, objects: o, into: &w) else { return nil }
         }
         return w.finish(counters: counters)
     }
@@ -198,6 +198,32 @@ struct ServiceResolver {
         w.beginAnswer(for: owner)
         for ip in ips { w.address(owner, ip) }
         w.fixed(owner, type, w.endAnswer())
+    }
+
+    /// Addresses at `owner`, at most `maxRecords` of them in one answer: past the cap the
+    /// answer rotates over windows of that size (wrapping to the first addresses, so every
+    /// window is full), one window further per query. The windows start evenly spread and
+    /// are an odd number: a resolver that gets TC over UDP and asks again over TCP moves
+    /// the rotation two steps per refresh, and with an even number it would see every
+    /// other window only. The service's counter of `type` drives its capped names.
+    func cappedAddresses(_ ips: [IPAddress], at owner: Name, _ type: RRType, service: ServiceKey, into w: inout ServiceTableWriter) {
+        guard let cap = config.maxRecords, ips.count > cap else {
+            addresses(ips, at: owner, type, into: &w)
+            return
+        }
+        var windows = (ips.count + cap - 1) / cap
+        if windows % 2 == 0 { windows += 1 }
+        var alternatives: [NameTable.AnswerRef] = []
+        alternatives.reserveCapacity(windows)
+        for window in 0..<windows {
+            // Consecutive starts are at most ceil(count / windows) <= cap apart: no gap.
+            let start = window * ips.count / windows
+            w.beginAnswer(for: owner)
+            for i in 0..<cap { w.address(owner, ips[(start + i) % ips.count]) }
+            alternatives.append(w.endAnswer())
+        }
+        w.rotating(owner, type, counter: counterSlot(service, type), advance: true,
+                   cycle: (0..<windows).map { UInt16($0) }, alternatives: alternatives)
     }
 
     /// Ports that get SRV records: in `mcs` mode unnamed ports get none.
@@ -381,7 +407,7 @@ struct ServiceResolver {
     }
 
     /// False when the service has no names in this zone (mcs mode with nothing ready).
-    func writeHeadless(objects o: ServiceObjects, into w: inout ServiceTableWriter) -> Bool {
+    func writeHeadless(key: ServiceKey, objects o: ServiceObjects, into w: inout ServiceTableWriter) -> Bool {
         let clusters = headlessRecords(o)
         let connected = clusters.indices.filter { isConnected(clusters[$0].cluster) }
         let anyReady = connected.contains { !clusters[$0].endpoints.isEmpty }
@@ -410,7 +436,7 @@ struct ServiceResolver {
         for type in [RRType.a, .aaaa] {
             var seen: [IPAddress] = []
             for i in connected { for ip in clusters[i].addresses(type) where !seen.contains(ip) { seen.append(ip) } }
-            addresses(seen, at: base, type, into: &w)
+            cappedAddresses(seen, at: base, type, service: key, into: &w)
             fixedIPs += seen
         }
         func endpointTargets(_ cs: [Int]) -> (ServicePort) -> [Name] {
@@ -434,8 +460,8 @@ struct ServiceResolver {
             guard let cn = clusterNames[i] else { continue }
             if config.mode == .lighthouse {
                 w.own(cn, acceptsPortNames: true)
-                addresses(c.v4, at: cn, .a, into: &w)
-                addresses(c.v6, at: cn, .aaaa, into: &w)
+                cappedAddresses(c.v4, at: cn, .a, service: key, into: &w)
+                cappedAddresses(c.v6, at: cn, .aaaa, service: key, into: &w)
                 var ports: [ServicePort] = []
                 for e in c.endpoints { for p in e.ports where !ports.contains(p) { ports.append(p) } }
                 let srv = addSRV(owner: cn, ports: ports, targets: .perPort(endpointTargets([i])), glue: glue, into: &w)

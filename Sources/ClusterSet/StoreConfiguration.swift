@@ -17,9 +17,16 @@ public struct StoreConfiguration: Sendable {
     public var brokerNamespace: String
     /// The zones service names live in (`clusterset.local.` and aliases).
     public var zones: [DNSName]
+    /// At most this many address records in one headless answer (nil: no cap). Resolvers
+    /// that refuse large RRsets (BIND 9.18's `max-records-per-type`, 100 by default)
+    /// answer SERVFAIL for a headless service with more ready addresses; with a cap the
+    /// answer is a window of the addresses that moves on with every query, so that every
+    /// address is handed out in turn.
+    public var maxRecords: Int?
 
     public init(mode: Mode = .lighthouse, ttl: UInt32 = 5, localClusterID: String? = nil, connectivity: Connectivity = .gateway,
-                layout: Layout = .cluster, brokerNamespace: String = "submariner-k8s-broker", zones: [DNSName]) {
+                layout: Layout = .cluster, brokerNamespace: String = "submariner-k8s-broker", zones: [DNSName],
+                maxRecords: Int? = nil) {
         self.mode = mode
         self.ttl = ttl
         self.localClusterID = localClusterID
@@ -27,5 +34,6 @@ public struct StoreConfiguration: Sendable {
         self.layout = layout
         self.brokerNamespace = brokerNamespace
         self.zones = zones
+        self.maxRecords = maxRecords.map { max(1, $0) }
     }
 }

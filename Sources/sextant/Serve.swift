@@ -71,6 +71,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("tcp-max-connections"), help: ArgumentHelp("Open TCP connections at most.", valueName: "N"))
     var tcpMaxConnections: Int = 1024
 
+    @Option(name: .customLong("max-records"), help: ArgumentHelp("At most N address records in a headless answer, a window that moves on with each query (BIND 9.18 refuses RRsets over 100 records). Default: no cap.", valueName: "N"))
+    var maxRecords: Int?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: String = "info"
 
@@ -106,6 +109,7 @@ struct Serve: ParsableCommand {
         if Logger.Level(rawValue: logLevel.lowercased()) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        if let m = maxRecords, !(1...65535).contains(m) { throw ValidationError("--max-records must be between 1 and 65535, not \(m)") }
         if inCluster && kubeconfig != nil { throw ValidationError("--in-cluster and --kubeconfig cannot be used together") }
         if context != nil && kubeconfig == nil { throw ValidationError("--context needs --kubeconfig") }
         if !(watchIdleTimeout >= 1 && watchIdleTimeout <= 3600) { throw ValidationError("--watch-idle-timeout must be between 1 and 3600 seconds") }
@@ -136,7 +140,7 @@ struct Serve: ParsableCommand {
             localClusterID: clusterID ?? environmentID,
             connectivity: StoreConfiguration.Connectivity(rawValue: connectivity) ?? .gateway,
             layout: StoreConfiguration.Layout(rawValue: layout) ?? .cluster, brokerNamespace: brokerNamespace,
-            zones: servedZones)
+            zones: servedZones, maxRecords: maxRecords)
         let kube = try kubeConfiguration()
         let loader = ZonesLoader(folder: folder, required: zones != nil, logger: logger)
         // With an API server, in-zone questions get SERVFAIL (Not Ready) until every

@@ -90,9 +90,14 @@ struct HarnessError: Error, CustomStringConvertible {
 
 /// Runs `dig` against the server and returns its output.
 func dig(_ server: SextantProcess, _ args: [String], at host: String = "127.0.0.1") throws -> String {
+    try dig(port: server.port, args, at: host)
+}
+
+/// Runs `dig` against any DNS server on this machine and returns its output.
+func dig(port: UInt16, _ args: [String], at host: String = "127.0.0.1") throws -> String {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/dig")
-    p.arguments = ["@\(host)", "-p", "\(server.port)", "+time=3", "+tries=1"] + args
+    p.arguments = ["@\(host)", "-p", "\(port)", "+time=3", "+tries=1"] + args
     let out = Pipe()
     p.standardOutput = out
     p.standardError = out

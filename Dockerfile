@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# Sextant's image. Two stages: a release build with the Swift standard library (and
+# Foundation) linked statically, then a slim Debian holding only that binary, the two C
+# libraries it loads (libldns, libcurl with its TLS stack), CA certificates for the API
+# server, and the demo zones. It runs as uid 65532 with no capability: DNS on 5353 (a
+# Service maps 53 to it), so `docker run IMAGE` serves the demo zones on 0.0.0.0:5353.
+#
+# Both base images are arguments, so a machine without a registry can build from local
+# ones (scripts/image.sh builds it with buildah from debootstrapped bases).
+ARG BUILD_IMAGE=swift:6.3-bookworm
+ARG RUN_IMAGE=debian:bookworm-slim
+
+# checkov:skip=CKV_DOCKER_7:The base images are build arguments whose defaults carry fixed tags (swift:6.3-bookworm, debian:bookworm-slim)
+FROM ${BUILD_IMAGE} AS build
+# The -dev packages of the two C libraries the package links (pkg-config finds them).
+# Versions are not pinned: the base image's release pins them (bookworm).
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libldns-dev libcurl4-openssl-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+COPY Sources ./Sources
+# SwiftPM checks every target's folder, test targets included, before building one product.
+COPY Tests ./Tests
+RUN swift build -c release --static-swift-stdlib --product sextant \
+    && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/sextant" /out/usr/local/bin/sextant \
+    && strip /out/usr/local/bin/sextant
+
+FROM ${RUN_IMAGE}
+# libstdc++ and libgcc_s: the statically linked Swift runtime still calls them.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libldns3 libcurl4 libstdc++6 ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/ /
+COPY zones /etc/sextant/zones
+# `sextant serve` reads ./zones by default.
+WORKDIR /etc/sextant
+USER 65532:65532
+EXPOSE 5353/udp 5353/tcp
+# Kubernetes probes the pod (deploy/); the image itself has no shell or client to probe with.
+HEALTHCHECK NONE
+ENTRYPOINT ["/usr/local/bin/sextant"]
+CMD ["serve", "--listen", "0.0.0.0:5353"]
