@@ -32,7 +32,18 @@ ensure_packages() {
     echo "ensure-packages: installing ${missing[*]}" >&2
     # A fresh machine may have no package lists yet: update once before installing.
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Servers the tests start themselves (BIND, Unbound, Knot Resolver) must not start as
+    # system services on install: a policy-rc.d that says no, for this install only
+    # (unless the machine has its own).
+    local policy=/usr/sbin/policy-rc.d placed=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# Placed by Sextant scripts/ensure-packages.sh during an install.\nexit 101\n' \
+            | "${sudo[@]}" tee "$policy" >/dev/null && "${sudo[@]}" chmod 755 "$policy" && placed=1
+    fi
+    local status=0
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+    if [ "$placed" = 1 ]; then "${sudo[@]}" rm -f "$policy"; fi
+    return "$status"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
