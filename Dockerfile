@@ -3,7 +3,8 @@
 # Foundation) linked statically, then a slim Debian holding only that binary, the two C
 # libraries it loads (libldns, libcurl with its TLS stack), CA certificates for the API
 # server, and the demo zones. It runs as uid 65532 with no capability: DNS on 5353 (a
-# Service maps 53 to it), so `docker run IMAGE` serves the demo zones on 0.0.0.0:5353.
+# Service maps 53 to it), so `docker run IMAGE` serves the demo zones on 0.0.0.0:5353,
+# with /metrics, /health, /ready and /debug/state on 0.0.0.0:9153.
 #
 # Both base images are arguments, so a machine without a registry can build from local
 # ones (scripts/image.sh builds it with buildah from debootstrapped bases).
@@ -38,8 +39,9 @@ COPY zones /etc/sextant/zones
 # `sextant serve` reads ./zones by default.
 WORKDIR /etc/sextant
 USER 65532:65532
-EXPOSE 5353/udp 5353/tcp
-# Kubernetes probes the pod (deploy/); the image itself has no shell or client to probe with.
+EXPOSE 5353/udp 5353/tcp 9153/tcp
+# Kubernetes probes /health and /ready over HTTP (deploy/); the image has no shell or HTTP
+# client to probe itself with.
 HEALTHCHECK NONE
 ENTRYPOINT ["/usr/local/bin/sextant"]
-CMD ["serve", "--listen", "0.0.0.0:5353"]
+CMD ["serve", "--listen", "0.0.0.0:5353", "--http", "0.0.0.0:9153"]

@@ -67,15 +67,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The operations endpoints over HTTP (/metrics, /health, /ready, /debug/state):
+        // its own queue and sockets, never a DNS worker's thread. Knows nothing of DNS.
+        .target(
+            name: "OpsHTTP",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "DNSServer", "Zones", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim",
+                "DNSServer", "Zones", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim", "OpsHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
+        .testTarget(name: "OpsHTTPTests", dependencies: ["OpsHTTP"]),
         .testTarget(name: "ClusterSetTests", dependencies: ["ClusterSet", "DNSWire", "DNSServer"], exclude: ["broker-layout.json"]),
         .testTarget(name: "ZonesTests", dependencies: ["Zones", "ClusterSet", "DNSWire"]),
         .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "ClusterSet", "DNSWire"]),

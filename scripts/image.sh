@@ -128,8 +128,8 @@ build() {
 check() {
     have_image "$IMAGE" || die "no image $IMAGE: run scripts/image.sh build"
     command -v dig >/dev/null || die "dig is missing (bind9-dnsutils)"
-    if ss -Hlnu "sport = :$PORT" | grep -q . || ss -Hlnt "sport = :$PORT" | grep -q .; then
-        die "port $PORT is taken on this machine; the image's default command listens there"
+    if ss -Hlnu "sport = :$PORT" | grep -q . || ss -Hlnt "sport = :$PORT" | grep -q . || ss -Hlnt "sport = :9153" | grep -q .; then
+        die "port $PORT or 9153 is taken on this machine; the image's default command listens there"
     fi
     # Globals, not locals: the EXIT trap runs after this function has returned.
     pid= runner= ctr= mnt= out=
@@ -166,6 +166,7 @@ check() {
         sleep 0.1
     done
     grep -q "listening on 0.0.0.0:$PORT" "$out" || { cat "$out" >&2; die "the container does not listen on 0.0.0.0:$PORT"; }
+    for i in $(seq 1 50); do grep -q 'http on' "$out" && break; sleep 0.1; done
     # The server process: a sextant below the `buildah run` started here, chrooted.
     local p q
     for p in $(pgrep -x sextant); do
@@ -197,6 +198,12 @@ check() {
     local nx
     nx=$(dig @127.0.0.1 -p "$PORT" +time=2 frontend.guestbook.svc.clusterset.local | grep -o 'status: [A-Z]*')
     [ "$nx" = "status: NXDOMAIN" ] && log "ok   not exported: $nx" || { log "FAIL not exported: $nx"; fails=$((fails + 1)); }
+    # The operations endpoint on 9153, as the manifests probe it.
+    local health metrics
+    health=$(curl -s -m 3 -o /dev/null -w '%{http_code}' http://127.0.0.1:9153/health || true)
+    [ "$health" = 200 ] && log "ok   /health: 200" || { log "FAIL /health: $health"; fails=$((fails + 1)); }
+    metrics=$(curl -s -m 3 http://127.0.0.1:9153/metrics | grep -c '^sextant_dns_replies_total{transport="udp",type="A",rcode="NOERROR"} [1-9]' || true)
+    [ "$metrics" = 1 ] && log "ok   /metrics counts the A queries" || { log "FAIL /metrics"; fails=$((fails + 1)); }
     [ "$fails" -eq 0 ] || { cat "$out" >&2; die "$fails check(s) failed"; }
 
     local missing

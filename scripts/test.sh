@@ -21,7 +21,8 @@ packages=(
     bind9-dnsutils dnsperf python3 openssl               # dig, load, the API test server
     valgrind binutils                                    # instruction thresholds
     unbound dnsmasq-base bind9 knot-resolver             # resolvers in front of Sextant
-    iproute2 procps                                      # ss, pgrep
+    iproute2 procps curl                                 # ss, pgrep, the HTTP endpoint
+    python3-prometheus-client                            # its parser reads /metrics
 )
 [ "${SKIP_IMAGE:-0}" = 1 ] || packages+=(buildah debootstrap)
 ensure_packages "${packages[@]}"

@@ -43,7 +43,7 @@ public final class ClusterSetStore {
     }
 
     /// Every object held, with where it came from and what it is to the layout.
-    private var entries = ObjectTable()
+    private(set) var entries = ObjectTable()
 
     private var byService: [ServiceKey: Members] = [:]
     /// Exporting cluster ids, interned: entries hold an index (a handful of clusters,
@@ -305,6 +305,14 @@ public final class ClusterSetStore {
     public var serviceCount: Int { byService.keys.filter { hasImport($0) }.count }
 
     func hasImport(_ s: ServiceKey) -> Bool { (byService[s]?.imports ?? 0) > 0 }
+
+    /// An interned cluster id's name (for reports).
+    func clusterName(_ index: UInt32) -> String { clusterNames[Int(index)] }
+
+    /// Every service key with objects (for reports).
+    func serviceKeys() -> [ServiceKey] { Array(byService.keys) }
+    /// The Gateway objects' entries (for reports).
+    func gatewayIndexes() -> [ObjectTable.Index] { Array(gatewayEntries) }
 
     // MARK: connectivity
 

@@ -27,8 +27,13 @@ public final class StorePublisher: @unchecked Sendable {
     private var zones: [ZoneContent]
     private var ready: Bool
     private let queue = DispatchQueue(label: "sextant.store")
-    private let pending = Mutex<(changes: [Change], scheduled: Bool)>(([], false))
+    /// Changes not applied yet, and when each `.event` among them was submitted
+    /// (monotonic nanoseconds): the latency from a watch event to its table.
+    private let pending = Mutex<(changes: [Change], scheduled: Bool, eventTimes: [UInt64])>(([], false, []))
     private let published = Mutex<[@Sendable (AnswerTable) -> Void]>([])
+    private let latencyObservers = Mutex<[@Sendable ([UInt64]) -> Void]>([])
+    /// When the current table was published (monotonic nanoseconds).
+    private let publishedAt = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
 
     /// Called on the store queue after a large change was applied (at least `largeChange`
     /// objects: the first load, a reload, a re-list) and after a table that recompiled at
@@ -57,8 +62,11 @@ public final class StorePublisher: @unchecked Sendable {
     }
 
     public func submit(_ changes: [Change]) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let events = changes.reduce(0) { n, c in if case .event = c { return n + 1 }; return n }
         let schedule = pending.withLock { p -> Bool in
             p.changes += changes
+            if events > 0 { p.eventTimes += repeatElement(now, count: events) }
             if p.scheduled { return false }
             p.scheduled = true
             return true
@@ -71,6 +79,17 @@ public final class StorePublisher: @unchecked Sendable {
         published.withLock { $0.append(observer) }
     }
 
+    /// Calls `observer` after each publish with the nanoseconds each event it contains
+    /// waited from `submit` to the table that answers it (on the store queue).
+    public func onEventsPublished(_ observer: @escaping @Sendable ([UInt64]) -> Void) {
+        latencyObservers.withLock { $0.append(observer) }
+    }
+
+    /// Seconds since the current table was published.
+    public var tableAge: Double {
+        Double(DispatchTime.now().uptimeNanoseconds &- publishedAt.load(ordering: .relaxed)) / 1e9
+    }
+
     /// Runs `body` on the store queue after everything submitted so far: a barrier for
     /// tests and for reading counts.
     public func read<T: Sendable>(_ body: @Sendable (ClusterSetStore) -> T) -> T {
@@ -78,9 +97,10 @@ public final class StorePublisher: @unchecked Sendable {
     }
 
     private func drain() {
-        let changes = pending.withLock { p -> [Change] in
-            let c = p.changes
+        let (changes, eventTimes) = pending.withLock { p -> ([Change], [UInt64]) in
+            let c = (p.changes, p.eventTimes)
             p.changes = []
+            p.eventTimes = []
             p.scheduled = false
             return c
         }
@@ -101,7 +121,13 @@ public final class StorePublisher: @unchecked Sendable {
         if applied >= Self.largeChange { releaseMemory?() }
         let table = store.makeTable(zones: zones, ready: ready)
         snapshots.publish(table)
+        let now = DispatchTime.now().uptimeNanoseconds
+        publishedAt.store(now, ordering: .relaxed)
         for o in published.withLock({ $0 }) { o(table) }
+        if !eventTimes.isEmpty {
+            let waited = eventTimes.map { now &- $0 }
+            for o in latencyObservers.withLock({ $0 }) { o(waited) }
+        }
         if store.lastCompileCount >= Self.largeChange { releaseMemory?() }
     }
 }

@@ -25,6 +25,8 @@ public final class ClusterSync: Sendable {
     let onEvent: @Sendable (ObjectKind) -> Void
     /// Objects the API sent that could not be read, by kind (a metric for operators).
     private let rejected = Mutex<[ObjectKind: Int]>([:])
+    /// Each kind's reflector statistics and its watch events (upserts, deletes).
+    private let perKind = Mutex<[ObjectKind: (statistics: ReflectorStatistics, upserts: Int, deletes: Int, unavailable: Bool)]>([:])
 
     /// Lighthouse's EndpointSlice selector (kubernetes-watch.md §4.1, objects.md).
     public static let endpointSliceSelector = "endpointslice.kubernetes.io/managed-by=lighthouse-agent.submariner.io"
@@ -52,6 +54,20 @@ public final class ClusterSync: Sendable {
 
     public var rejectedCounts: [ObjectKind: Int] { rejected.withLock { $0 } }
 
+    /// Per kind: listed yet, lists and restarts by reason, watch events, objects rejected.
+    public func report() -> [SyncReport] {
+        let done = synced.withLock { $0 }
+        let rejects = rejectedCounts
+        let kinds = perKind.withLock { $0 }
+        return ObjectKind.allCases.map { kind in
+            let k = kinds[kind]
+            return SyncReport(kind: kind, resource: resources[kind]?.resource ?? kind.rawValue, listed: done.contains(kind),
+                              unavailable: k?.unavailable ?? false, lists: k?.statistics.lists ?? 0,
+                              relists: k?.statistics.relists ?? [:], restarts: k?.statistics.restarts ?? [:],
+                              upserts: k?.upserts ?? 0, deletes: k?.deletes ?? 0, rejected: rejects[kind] ?? 0)
+        }
+    }
+
     /// Starts the three watches.
     public func start() throws(KubeConfigError) {
         try run(ServiceImport.self, .serviceImport) { .serviceImport($0) }
@@ -74,6 +90,7 @@ public final class ClusterSync: Sendable {
         let r = Reflector<Item>(resource: resource, config: config, options: options, logger: logger) { [self] event in
             handle(event, kind: kind, wrap: wrap)
         }
+        perKind.withLock { $0[kind] = (r.statistics, 0, 0, false) }
         try r.start()
         reflectors.withLock { $0.append((ask: { r.requestStop() }, wait: { r.waitUntilStopped() })) }
     }
@@ -90,9 +107,11 @@ public final class ClusterSync: Sendable {
                 }
             }
             publisher.submit(.replace([kind], objects, .api))
+            perKind.withLock { $0[kind]?.unavailable = false }
             markSynced(kind)
         case .upserted(let d):
             onEvent(kind)
+            perKind.withLock { $0[kind]?.upserts += 1 }
             switch d.item {
             // A change the server accepted but Sextant cannot read keeps the last good copy.
             case .failure(let f): reject(kind, d.reference, f)
@@ -100,8 +119,10 @@ public final class ClusterSync: Sendable {
             }
         case .deleted(let d):
             onEvent(kind)
+            perKind.withLock { $0[kind]?.deletes += 1 }
             publisher.submit(.event(.delete(ObjectKey(kind: kind, namespace: d.reference.namespace, name: d.reference.name)), .api))
         case .unavailable(let status):
+            perKind.withLock { $0[kind]?.unavailable = true }
             // A Gateway type the server does not have (or lets us read) means no
             // connectivity source: every cluster counts as connected (answers.md).
             // ServiceImports that are not installed mean there are none; RBAC refusing

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Atomics
 import ClusterSet
 import Dispatch
 import Logging
@@ -17,6 +18,12 @@ public final class Server: @unchecked Sendable {
     private var udpWorkers: [UDPWorker] = []
     private var tcpListeners: [TCPListener] = []
     private let limit: ConnectionLimit
+    /// Every TCP connection's replies.
+    private let tcpQueries = QueryCounters(shared: true)
+    private let serving = ManagedAtomic<Bool>(false)
+
+    /// Between a successful `start()` and `stop()`: the workers run (`/health`).
+    public var isServing: Bool { serving.load(ordering: .acquiring) }
 
     public init(configuration: ServerConfiguration, snapshots: SnapshotBox, logger: Logger) {
         self.configuration = configuration
@@ -45,6 +52,7 @@ public final class Server: @unchecked Sendable {
         }
         for w in udpWorkers { w.start() }
         for l in tcpListeners { l.start() }
+        serving.store(true, ordering: .releasing)
         return bound
     }
 
@@ -72,12 +80,14 @@ public final class Server: @unchecked Sendable {
         for (i, u) in udps.enumerated() {
             udpWorkers.append(UDPWorker(fd: u, index: udpWorkers.count + i, io: configuration.udpIO, snapshots: snapshots, logger: logger))
         }
-        tcpListeners.append(TCPListener(fd: tcp, address: address, limit: limit, idleTimeout: configuration.tcpIdleTimeout, snapshots: snapshots, logger: logger))
+        tcpListeners.append(TCPListener(fd: tcp, address: address, limit: limit, idleTimeout: configuration.tcpIdleTimeout, snapshots: snapshots,
+                                        queries: tcpQueries, logger: logger))
         return address
     }
 
     /// Stops receiving: sockets close once their sources are cancelled.
     public func stop() {
+        serving.store(false, ordering: .releasing)
         for w in udpWorkers { w.stop() }
         for l in tcpListeners { l.stop() }
     }
@@ -88,4 +98,14 @@ public final class Server: @unchecked Sendable {
     public var refusedTCPConnections: Int { limit.refused }
     /// Idle TCP connections closed to make room for new ones.
     public var evictedTCPConnections: Int { limit.evicted }
+    /// TCP connections the idle timeout closed.
+    public var idleClosedTCPConnections: Int { limit.idleClosed }
+
+    /// Replies by type and rcode, truncated replies and dropped messages, per transport,
+    /// summed over the UDP workers at the time of asking.
+    public func queryStatistics() -> (udp: QueryCounters.Snapshot, tcp: QueryCounters.Snapshot) {
+        var udp = QueryCounters.Snapshot.zero
+        for w in udpWorkers { udp.add(w.queries.snapshot()) }
+        return (udp, tcpQueries.snapshot())
+    }
 }

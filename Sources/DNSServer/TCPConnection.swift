@@ -46,7 +46,15 @@ final class TCPConnection: @unchecked Sendable {
     private let lastActivityNanos: ManagedAtomic<UInt64>
     var lastActivity: UInt64 { lastActivityNanos.load(ordering: .relaxed) }
 
-    init(fd: Int32, queue: DispatchQueue, idleTimeout: Double, snapshots: SnapshotBox, onClose: @escaping @Sendable () -> Void) {
+    /// Replies and dropped messages, shared by every TCP connection.
+    private let queries: QueryCounters
+    /// Called when the idle timeout closes the connection.
+    private let onIdleClose: @Sendable () -> Void
+
+    init(fd: Int32, queue: DispatchQueue, idleTimeout: Double, snapshots: SnapshotBox, queries: QueryCounters,
+         onIdleClose: @escaping @Sendable () -> Void, onClose: @escaping @Sendable () -> Void) {
+        self.queries = queries
+        self.onIdleClose = onIdleClose
         self.fd = fd
         self.queue = queue
         self.idleTimeout = UInt64(idleTimeout * 1_000_000_000)
@@ -140,7 +148,9 @@ final class TCPConnection: @unchecked Sendable {
             let query = UnsafeRawBufferPointer(start: input.baseAddress! + start + 2, count: len)
             let body = UnsafeMutableRawBufferPointer(rebasing: out[2...])
             let n = Responder.respond(to: query, table: table, transport: .tcp, scratch: scratch, out: body)
+            if n == 0 { queries.dropped() }
             if n > 0 {
+                queries.count(reply: body.baseAddress!, length: n)
                 out[0] = UInt8(n >> 8)
                 out[1] = UInt8(n & 0xFF)
                 send(UnsafeRawBufferPointer(rebasing: out[0..<(n + 2)]))
@@ -225,6 +235,7 @@ final class TCPConnection: @unchecked Sendable {
         let now = DispatchTime.now().uptimeNanoseconds
         let idle = now &- lastActivity
         if idle >= idleTimeout {
+            onIdleClose()
             close()
         } else {
             timer?.schedule(deadline: .now() + .nanoseconds(Int(idleTimeout - idle)))

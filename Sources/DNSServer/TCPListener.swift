@@ -21,11 +21,14 @@ final class TCPListener: @unchecked Sendable {
     private let limit: ConnectionLimit
     private let idleTimeout: Double
     private let snapshots: SnapshotBox
+    private let queries: QueryCounters
     private let logger: Logger
     private var source: DispatchSourceRead?
 
-    init(fd: Int32, address: ListenAddress, limit: ConnectionLimit, idleTimeout: Double, snapshots: SnapshotBox, logger: Logger) {
+    init(fd: Int32, address: ListenAddress, limit: ConnectionLimit, idleTimeout: Double, snapshots: SnapshotBox,
+         queries: QueryCounters, logger: Logger) {
         self.fd = fd
+        self.queries = queries
         self.address = address
         self.limit = limit
         self.idleTimeout = idleTimeout
@@ -65,7 +68,8 @@ final class TCPListener: @unchecked Sendable {
             let q = DispatchQueue(label: "sextant.tcp.c", target: connectionQueue)
             let limit = self.limit
             let id = limit.nextID()
-            let conn = TCPConnection(fd: c, queue: q, idleTimeout: idleTimeout, snapshots: snapshots) { limit.release(id) }
+            let conn = TCPConnection(fd: c, queue: q, idleTimeout: idleTimeout, snapshots: snapshots, queries: queries,
+                                     onIdleClose: { limit.noteIdleClose() }) { limit.release(id) }
             guard limit.acquire(conn, id: id) else {
                 // Every connection was active within the last second: refuse this one.
                 _ = close(c)
@@ -89,6 +93,7 @@ final class ConnectionLimit: Sendable {
     private let ids = ManagedAtomic<Int>(0)
     private let refusedCount = ManagedAtomic<Int>(0)
     private let evictedCount = ManagedAtomic<Int>(0)
+    private let idleClosedCount = ManagedAtomic<Int>(0)
 
     init(maximum: Int) { self.maximum = maximum }
 
@@ -124,4 +129,7 @@ final class ConnectionLimit: Sendable {
     var current: Int { state.withLock { $0.count } }
     var refused: Int { refusedCount.load(ordering: .relaxed) }
     var evicted: Int { evictedCount.load(ordering: .relaxed) }
+    /// Connections the idle timeout closed.
+    var idleClosed: Int { idleClosedCount.load(ordering: .relaxed) }
+    func noteIdleClose() { idleClosedCount.wrappingIncrement(ordering: .relaxed) }
 }

@@ -52,6 +52,9 @@ final class UDPWorker: @unchecked Sendable {
     /// Per-worker counters, read by the metrics exporter without synchronisation
     /// (approximate by design: they only grow).
     private(set) var counters = Counters()
+    /// Replies by type and rcode, truncated replies, dropped messages: this worker
+    /// writes them, a scrape sums them.
+    let queries = QueryCounters(shared: false)
 
     struct Counters {
         var received = 0
@@ -256,8 +259,10 @@ final class UDPWorker: @unchecked Sendable {
             }
             if len == 0 {
                 counters.dropped &+= 1
+                queries.dropped()
                 continue
             }
+            queries.count(reply: replyStart, length: len)
             txIov[out].iov_base = reply.baseAddress
             txIov[out].iov_len = len
             txMsgs[out].msg_hdr = msghdr(

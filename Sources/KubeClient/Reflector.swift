@@ -19,6 +19,8 @@ public final class Reflector<Item: Decodable & Sendable>: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
+    /// Lists and restarts by reason (the metrics endpoint reads them).
+    public let statistics = ReflectorStatistics()
 
     public init(resource: APIResource, config: KubeConfig, options: ReflectorOptions = ReflectorOptions(),
                 logger: Logger, handler: @escaping @Sendable (ReflectorEvent<Item>) -> Void) {
@@ -85,6 +87,10 @@ extension Reflector {
         var transportBackoff: Backoff
         var errorBackoff: Backoff
         var unavailable = false
+        /// Why the next list happens (nil: the first).
+        var relistReason: ReflectorStatistics.Relist?
+        /// Whether a list has completed once.
+        var listed = false
         /// When the last LIST completed: a 410 right after one means the server keeps
         /// refusing, and re-listing at once would spin.
         var listedAt = Date.distantPast
@@ -111,6 +117,9 @@ extension Reflector {
                 if needList {
                     do {
                         try list()
+                        r.statistics.listed(listed ? relistReason : nil)
+                        listed = true
+                        relistReason = .error
                         needList = false
                         if unavailable { r.logger.notice("\(r.resource) is served again") }
                         unavailable = false
@@ -127,6 +136,7 @@ extension Reflector {
                     if events == 0 && Date().timeIntervalSince(started) < 1 {
                         r.sleep(errorBackoff.next())
                     }
+                    r.statistics.restarted(.timeout)
                 } catch {
                     handle(error, listing: false)
                 }
@@ -135,6 +145,7 @@ extension Reflector {
 
         mutating func handle(_ failure: Failure, listing: Bool) {
             let what = listing ? "list" : "watch"
+            if let why = Self.restartReason(failure) { r.statistics.restarted(why) }
             switch failure {
             case .cancelled:
                 return
@@ -147,6 +158,7 @@ extension Reflector {
             case .gone(let why):
                 r.logger.info("\(what) \(r.resource): \(why); listing again")
                 needList = true
+                relistReason = .gone
                 lastRV = nil
                 if Date().timeIntervalSince(listedAt) < 1 { r.sleep(errorBackoff.next()) }
             case .malformed(let why):
@@ -171,6 +183,7 @@ extension Reflector {
                         r.handler(.unavailable(status))
                     }
                     needList = true
+                    relistReason = .unavailable
                     r.sleep(r.options.unavailableRetry)
                 case 429:
                     r.logger.warning("\(what) \(r.resource): \(status.summary)")
@@ -183,6 +196,25 @@ extension Reflector {
                     r.logger.error("\(what) \(r.resource): \(status.summary)")
                     needList = true
                     r.sleep(errorBackoff.next())
+                }
+            }
+        }
+
+        /// The restart a failure counts as (nil: stopping).
+        static func restartReason(_ failure: Failure) -> ReflectorStatistics.Restart? {
+            switch failure {
+            case .cancelled: return nil
+            case .transport: return .transport
+            case .stalled: return .stalled
+            case .gone: return .gone
+            case .malformed: return .malformed
+            case .http(let status, _):
+                switch status.code ?? 0 {
+                case 401: return .unauthorized
+                case 403, 404: return .unavailable
+                case 429: return .throttled
+                case 500..<600: return .serverError
+                default: return .other
                 }
             }
         }

@@ -10,6 +10,7 @@ import DNSWire
 import Dispatch
 import KubeClient
 import Logging
+import OpsHTTP
 import Zones
 
 /// `sextant serve`: the DNS server. With no flags it serves `./zones` on 127.0.0.1:5353.
@@ -74,6 +75,12 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-records"), help: ArgumentHelp("At most N address records in a headless answer, a window that moves on with each query (BIND 9.18 refuses RRsets over 100 records). Default: no cap.", valueName: "N"))
     var maxRecords: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Address and port of the HTTP endpoint (/metrics, /health, /ready, /debug/state); off: none.", valueName: "ADDR:PORT"))
+    var http: String = Serve.defaultHTTP
+
+    @Option(name: .customLong("log-format"), help: ArgumentHelp("text or json (one JSON object per line).", valueName: "FORMAT"))
+    var logFormat: String = "text"
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: String = "info"
 
@@ -89,6 +96,7 @@ struct Serve: ParsableCommand {
     }
 
     static let defaultListen = "127.0.0.1:5353"
+    static let defaultHTTP = "127.0.0.1:9153"
     static let defaultZone = "clusterset.local"
     static let defaultZonesFolder = "zones"
 
@@ -110,6 +118,10 @@ struct Serve: ParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         if let m = maxRecords, !(1...65535).contains(m) { throw ValidationError("--max-records must be between 1 and 65535, not \(m)") }
+        if logFormat != "text" && logFormat != "json" { throw ValidationError("--log-format must be text or json, not '\(logFormat)'") }
+        if http != "off" {
+            do { _ = try HTTPServer.split(http) } catch { throw ValidationError(error.description) }
+        }
         if inCluster && kubeconfig != nil { throw ValidationError("--in-cluster and --kubeconfig cannot be used together") }
         if context != nil && kubeconfig == nil { throw ValidationError("--context needs --kubeconfig") }
         if !(watchIdleTimeout >= 1 && watchIdleTimeout <= 3600) { throw ValidationError("--watch-idle-timeout must be between 1 and 3600 seconds") }
@@ -124,7 +136,13 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        let json = logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json {
+                var h = JSONLogHandler(label: label)
+                h.logLevel = level
+                return h
+            }
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
             return h
@@ -189,9 +207,24 @@ struct Serve: ParsableCommand {
             let line = "sextant: listening on \(address) (udp, tcp)\n"
             _ = line.withCString { write(1, $0, strlen($0)) }
         }
+        // The HTTP endpoint after the DNS sockets: a DNS port in use is the error to report.
+        var httpServer: HTTPServer?
+        if http != "off" {
+            let ops = Operations(server: server, publisher: publisher, sync: sync, zonesPath: folder.directory,
+                                 apiServer: kube?.server, configuration: storeConfig)
+            let h = HTTPServer(logger: logger) { ops.handle($0) }
+            do {
+                let address = try h.start(address: http)
+                let line = "sextant: http on \(address)\n"
+                _ = line.withCString { write(1, $0, strlen($0)) }
+            } catch {
+                throw StartupError(description: error.description, status: 1)
+            }
+            httpServer = h
+        }
         logger.info("serving", metadata: [
             "zones": "\(zoneList)", "names": "\(table.nameCount)", "workers": "\(config.workers)",
         ])
-        dispatchMain()
+        withExtendedLifetime(httpServer) { dispatchMain() }
     }
 }

@@ -7,6 +7,8 @@ final class SextantProcess {
     private let stderrPipe = Pipe()
     /// Bound addresses as printed by the server (`127.0.0.1:40123`, `[::1]:40123`).
     private(set) var addresses: [String] = []
+    /// The HTTP endpoint's bound address (`127.0.0.1:40124`), nil with `--http off`.
+    private(set) var httpAddress: String?
     var port: UInt16 {
         guard let a = addresses.first, let p = a.split(separator: ":").last.flatMap({ UInt16($0) }) else { return 0 }
         return p
@@ -26,6 +28,9 @@ final class SextantProcess {
     init(_ arguments: [String], listens: Int? = nil) throws {
         var args = ["serve"] + arguments
         if !arguments.contains("--listen") { args += ["--listen", "127.0.0.1:0"] }
+        // Tests run side by side: each its own HTTP port (the default 9153 would clash).
+        if !arguments.contains("--http") { args += ["--http", "127.0.0.1:0"] }
+        let wantsHTTP = !(arguments.firstIndex(of: "--http").map { arguments[$0 + 1] == "off" } ?? false)
         let expected = listens ?? max(1, arguments.filter { $0 == "--listen" }.count)
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = args
@@ -34,7 +39,7 @@ final class SextantProcess {
         try process.run()
         var text = ""
         let deadline = Date().addingTimeInterval(20)
-        while addresses.count < expected && Date() < deadline {
+        while (addresses.count < expected || (wantsHTTP && httpAddress == nil)) && Date() < deadline {
             let data = stdoutPipe.fileHandleForReading.availableData
             if data.isEmpty { break }  // EOF: the server exited
             text += String(decoding: data, as: UTF8.self)
@@ -42,6 +47,10 @@ final class SextantProcess {
                 guard let r = line.range(of: "listening on ") else { return nil }
                 return line[r.upperBound...].split(separator: " ").first.map(String.init)
             }
+            httpAddress = text.split(separator: "\n").lazy.compactMap { line -> String? in
+                guard let r = line.range(of: "sextant: http on ") else { return nil }
+                return String(line[r.upperBound...])
+            }.first
         }
         if addresses.count < expected {
             process.terminate()
@@ -62,12 +71,40 @@ final class SextantProcess {
         }
     }
 
+    /// Stops the server; everything it wrote to stderr.
+    func stopAndReadStderr() -> String {
+        stop()
+        return String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// GET (or another method) on the HTTP endpoint with curl: status and body.
+    func http(_ path: String, method: String = "GET", extraArgs: [String] = []) throws -> (status: Int, body: String) {
+        guard let address = httpAddress else { throw HarnessError("no HTTP endpoint") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = ["-s", "-m", "5", "-X", method, "-w", "\n%{http_code}", "http://\(address)\(path)"] + extraArgs
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard let nl = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: nl)...]) else {
+            throw HarnessError("curl \(path): \(text)")
+        }
+        return (status, String(text[..<nl]))
+    }
+
     deinit { stop() }
 
     /// Runs the binary to completion (for start-up failures): status and stderr.
     static func runToExit(_ arguments: [String]) throws -> (status: Int32, stderr: String, stdout: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
+        var arguments = arguments
+        if arguments.first == "serve" && !arguments.contains("--http") && !arguments.contains("--help") {
+            arguments += ["--http", "127.0.0.1:0"]
+        }
         p.arguments = arguments
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

@@ -1,0 +1,125 @@
+import Atomics
+import DNSWire
+
+/// Counts of replies by question type and rcode, of truncated replies and of dropped
+/// messages, for one UDP worker or for all TCP connections: fixed slots, no label from
+/// the traffic (a type or rcode outside the fixed sets counts as `other`).
+///
+/// A UDP worker is the only writer of its counters: an increment is a relaxed load and
+/// store (plain moves on x86, no locked instruction), and a scrape reads them with relaxed
+/// loads and sums them. TCP connections run on several threads, so theirs increment
+/// atomically (`shared`).
+public final class QueryCounters: @unchecked Sendable {
+    // @unchecked: the slots are atomics; the pointer is allocated once and never freed
+    // while a reader may hold the object (deinit only).
+
+    /// Question types counted by name (`typeIndex`); everything else is `other`.
+    public static let typeLabels = ["A", "AAAA", "SRV", "TXT", "SOA", "NS", "ANY", "PTR", "CNAME", "other"]
+    /// Rcodes counted by name (header rcode; extended rcodes count as `other`).
+    public static let rcodeLabels = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "other"]
+
+    static let typeCount = typeLabels.count
+    static let rcodeCount = rcodeLabels.count
+    static let truncatedSlot = typeCount * rcodeCount
+    static let droppedSlot = truncatedSlot + 1
+    static let slotCount = droppedSlot + 1
+
+    private let slots: UnsafeMutablePointer<UnsafeAtomic<Int>.Storage>
+    private let shared: Bool
+
+    /// `shared`: written from several threads.
+    public init(shared: Bool) {
+        self.shared = shared
+        slots = .allocate(capacity: Self.slotCount)
+        slots.initialize(repeating: UnsafeAtomic<Int>.Storage(0), count: Self.slotCount)
+    }
+
+    deinit {
+        slots.deinitialize(count: Self.slotCount)
+        slots.deallocate()
+    }
+
+    @inline(__always)
+    private func add(_ slot: Int) {
+        let a = UnsafeAtomic<Int>(at: slots + slot)
+        if shared {
+            a.wrappingIncrement(ordering: .relaxed)
+        } else {
+            a.store(a.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        }
+    }
+
+    /// Counts a reply from its bytes: rcode and TC from the header, the type after the
+    /// question's name (a reply without a question, a FORMERR, counts as `other`).
+    @inline(__always)
+    public func count(reply: UnsafeRawPointer, length: Int) {
+        guard length >= Wire.Header.size else { return }
+        let flags = reply.load(fromByteOffset: 2, as: UInt8.self)
+        let rcode = Int(reply.load(fromByteOffset: 3, as: UInt8.self) & 0x0F)
+        let qdcount = Int(reply.load(fromByteOffset: 4, as: UInt8.self)) << 8 | Int(reply.load(fromByteOffset: 5, as: UInt8.self))
+        var type = Self.typeCount - 1
+        if qdcount == 1 {
+            // The reply's question is ours and uncompressed: labels up to the root.
+            var i = Wire.Header.size
+            while i < length {
+                let l = Int(reply.load(fromByteOffset: i, as: UInt8.self))
+                if l == 0 || l > 63 { break }
+                i += 1 + l
+            }
+            if i + 2 < length {
+                let t = UInt16(reply.load(fromByteOffset: i + 1, as: UInt8.self)) << 8 | UInt16(reply.load(fromByteOffset: i + 2, as: UInt8.self))
+                type = Self.typeIndex(t)
+            }
+        }
+        add(type * Self.rcodeCount + min(rcode, Self.rcodeCount - 1))
+        if flags & 0x02 != 0 { add(Self.truncatedSlot) }
+    }
+
+    /// A message that got no reply (unparseable, or a reply sent to us).
+    @inline(__always)
+    public func dropped() { add(Self.droppedSlot) }
+
+    @inline(__always)
+    static func typeIndex(_ t: UInt16) -> Int {
+        switch t {
+        case 1: 0
+        case 28: 1
+        case 33: 2
+        case 16: 3
+        case 6: 4
+        case 2: 5
+        case 255: 6
+        case 12: 7
+        case 5: 8
+        default: typeCount - 1
+        }
+    }
+
+    /// A reading: replies per [type][rcode] (`typeLabels` × `rcodeLabels`), truncated
+    /// replies, dropped messages.
+    public struct Snapshot: Sendable {
+        public var replies: [[Int]]
+        public var truncated: Int
+        public var dropped: Int
+
+        public static var zero: Snapshot {
+            Snapshot(replies: Array(repeating: Array(repeating: 0, count: QueryCounters.rcodeCount), count: QueryCounters.typeCount),
+                     truncated: 0, dropped: 0)
+        }
+
+        public mutating func add(_ o: Snapshot) {
+            for t in replies.indices { for r in replies[t].indices { replies[t][r] += o.replies[t][r] } }
+            truncated += o.truncated
+            dropped += o.dropped
+        }
+    }
+
+    public func snapshot() -> Snapshot {
+        func value(_ slot: Int) -> Int { UnsafeAtomic<Int>(at: slots + slot).load(ordering: .relaxed) }
+        var s = Snapshot.zero
+        for t in 0..<Self.typeCount { for r in 0..<Self.rcodeCount { s.replies[t][r] = value(t * Self.rcodeCount + r) } }
+        s.truncated = value(Self.truncatedSlot)
+        s.dropped = value(Self.droppedSlot)
+        return s
+    }
+}
