@@ -222,9 +222,13 @@ struct Serve: ParsableCommand {
             }
             httpServer = h
         }
+        // Changes in the zones folder (an edit, a ConfigMap update) are served within a
+        // second; SIGHUP still reloads at once.
+        let watcher = ZonesWatcher(directory: folder.directory, logger: logger) { loader.reload(into: publisher) }
+        do { try watcher.start() } catch { logger.warning("\(error); reload with SIGHUP") }
         logger.info("serving", metadata: [
             "zones": "\(zoneList)", "names": "\(table.nameCount)", "workers": "\(config.workers)",
         ])
-        withExtendedLifetime(httpServer) { dispatchMain() }
+        withExtendedLifetime((httpServer, watcher)) { dispatchMain() }
     }
 }
