@@ -8,7 +8,22 @@ public struct ManifestProblem: Sendable, CustomStringConvertible {
     public let path: String
     public let object: String
     public let reason: String
+    /// The 1-based YAML document the object is in (`sextant check` turns it into a line).
+    public let document: Int?
     public var description: String { "\(path): \(object): \(reason)" }
+
+    public init(path: String, object: String, reason: String, document: Int? = nil) {
+        self.path = path
+        self.object = object
+        self.reason = reason
+        self.document = document
+    }
+
+    /// N of a label `document N` or `document N item M`.
+    static func document(of label: String) -> Int? {
+        let words = label.split(separator: " ")
+        return words.count >= 2 && words[0] == "document" ? Int(words[1]) : nil
+    }
 }
 
 /// Kubernetes manifests in the zones folder (`*.yaml`, `*.yml`, `*.json`): single
@@ -48,8 +63,11 @@ public enum ManifestFile {
             if path.hasSuffix(".json") {
                 documents = [try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])]
             } else {
-                // Timestamps stay strings: they must survive the trip to JSON.
-                for d in try Yams.load_all(yaml: text, Resolver.default.removing(.timestamp)) { documents.append(d) }
+                // Timestamps stay strings: they must survive the trip to JSON. The parser
+                // itself, not `load_all`: its sequence keeps a syntax error to itself and
+                // just ends, which would load half a file as if it were whole.
+                let parser = try Parser(yaml: text, resolver: Resolver.default.removing(.timestamp))
+                while let node = try parser.nextRoot() { documents.append(node.any) }
             }
         } catch let e as YamlError {
             throw ZoneFileError(path: path, line: yamlLine(e), reason: "not valid YAML: \(yamlReason(e))")
@@ -60,12 +78,12 @@ public enum ManifestFile {
         for (i, doc) in documents.enumerated() {
             if doc is NSNull { continue }  // an empty document between two ---
             guard let dict = doc as? [String: Any] else {
-                out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "not an object"))
+                out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "not an object", document: i + 1))
                 continue
             }
             if let k = dict["kind"] as? String, k.hasSuffix("List"), dict["items"] != nil || k == "List" {
                 guard let items = dict["items"] as? [Any] else {
-                    out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "a List without items"))
+                    out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "a List without items", document: i + 1))
                     continue
                 }
                 for (j, item) in items.enumerated() { read(item, path: path, label: "document \(i + 1) item \(j + 1)", into: &out) }
@@ -78,7 +96,7 @@ public enum ManifestFile {
 
     static func read(_ value: Any, path: String, label: String, into out: inout Contents) {
         guard let dict = value as? [String: Any] else {
-            out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object"))
+            out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object", document: ManifestProblem.document(of: label)))
             return
         }
         let kindText = dict["kind"] as? String ?? ""
@@ -90,13 +108,14 @@ public enum ManifestFile {
             return
         }
         guard JSONSerialization.isValidJSONObject(dict), let data = try? JSONSerialization.data(withJSONObject: dict) else {
-            out.problems.append(ManifestProblem(path: path, object: described, reason: "holds values JSON cannot carry"))
+            out.problems.append(ManifestProblem(path: path, object: described, reason: "holds values JSON cannot carry",
+                                                document: ManifestProblem.document(of: label)))
             return
         }
         do {
             out.objects.append(try KubeObject.decode(kind: kind, json: data))
         } catch {
-            out.problems.append(ManifestProblem(path: path, object: described, reason: describe(error)))
+            out.problems.append(ManifestProblem(path: path, object: described, reason: describe(error), document: ManifestProblem.document(of: label)))
         }
     }
 
@@ -141,9 +160,10 @@ public enum ManifestFile {
         case .object(let o): out.objects.append(o)
         case .other: out.otherKinds += 1
         case .bad(let what, let reason):
-            out.problems.append(ManifestProblem(path: path, object: what.isEmpty ? "object (\(label))" : what, reason: reason))
+            out.problems.append(ManifestProblem(path: path, object: what.isEmpty ? "object (\(label))" : what, reason: reason,
+                                                document: ManifestProblem.document(of: label)))
         case .notAnObject:
-            out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object"))
+            out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object", document: ManifestProblem.document(of: label)))
         }
     }
 

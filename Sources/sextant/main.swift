@@ -7,6 +7,8 @@ import ArgumentParser
 do {
     var command = try Sextant.parseAsRoot()
     try command.run()
+} catch let code as ExitCode {
+    exit(code.rawValue)  // a command's own status (`sextant check`: 1 when anything is wrong)
 } catch {
     let code = Sextant.exitCode(for: error)
     if code == .success {

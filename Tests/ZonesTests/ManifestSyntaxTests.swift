@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+@testable import Zones
+
+/// A YAML syntax error anywhere in a manifest fails the file, with its line: Yams's
+/// `load_all` sequence ended quietly at the error, so a file cut short or broken halfway
+/// loaded its first documents as if it were whole.
+@Suite struct ManifestSyntaxTests {
+    static let good = """
+        apiVersion: multicluster.x-k8s.io/v1alpha1
+        kind: ServiceImport
+        metadata: {name: a, namespace: b}
+        spec: {type: ClusterSetIP}
+
+        """
+
+    @Test(arguments: ["ports: [1, 2\n", "metadata: {name: a\n", "  - x\n y: :\n"])
+    func aBrokenSecondDocumentFailsTheFile(broken: String) throws {
+        let dir = try folder(["m.yaml": Self.good + "---\n" + broken])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: ZoneFileError.self) { _ = try ManifestFile.load(path: dir + "/m.yaml") }
+        do {
+            _ = try ManifestFile.load(path: dir + "/m.yaml")
+        } catch {
+            #expect(error.line != nil && error.line! >= 6, "\(error)")
+            #expect(error.reason.hasPrefix("not valid YAML"), "\(error)")
+        }
+    }
+
+    @Test func documentNumbersComeWithProblems() throws {
+        let dir = try folder(["m.yaml": Self.good + "---\n" + "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceImport\nmetadata: {namespace: b}\n"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let m = try ManifestFile.load(path: dir + "/m.yaml")
+        #expect(m.objects.count == 1)
+        #expect(m.problems.map(\.document) == [2])
+    }
+}
