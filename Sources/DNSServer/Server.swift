@@ -92,6 +92,25 @@ public final class Server: @unchecked Sendable {
         for l in tcpListeners { l.stop() }
     }
 
+    /// Stops gracefully: no new TCP connection, datagrams already received answered,
+    /// each TCP connection's queries already sent answered and its replies written, then
+    /// `done` (on a global queue) once every connection is closed or `grace` seconds have
+    /// passed.
+    public func shutdown(grace: Double, done: @escaping @Sendable () -> Void) {
+        stop()
+        for c in limit.all { c.queue.async { c.finish() } }
+        let deadline = DispatchTime.now() + grace
+        let limit = self.limit
+        @Sendable func check() {
+            if limit.current == 0 || DispatchTime.now() >= deadline {
+                done()
+            } else {
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(10)) { check() }
+            }
+        }
+        DispatchQueue.global().async { check() }
+    }
+
     /// Open TCP connections right now.
     public var openTCPConnections: Int { limit.current }
     /// TCP connections closed at once because the limit was reached and none was idle.

@@ -242,6 +242,24 @@ final class TCPConnection: @unchecked Sendable {
         }
     }
 
+    /// The server is stopping: what the client already sent is answered (what waits in
+    /// the socket's buffer is read once more), nothing more is read, and the connection
+    /// closes once its replies are written. On `queue`.
+    func finish() {
+        guard !closed else { return }
+        if !readSuspended && !peerFinished {
+            while !closed && !peerFinished {
+                let before = inputCount
+                readable()
+                if inputCount == before { break }
+            }
+        }
+        guard !closed else { return }
+        peerFinished = true
+        suspendReading()
+        if pendingCount == 0 { close() }
+    }
+
     func close() {
         guard !closed else { return }
         closed = true

@@ -126,6 +126,8 @@ final class ConnectionLimit: Sendable {
     }
 
     func release(_ id: Int) { state.withLock { _ = $0.removeValue(forKey: id) } }
+    /// Every open connection (to finish them at shutdown).
+    var all: [TCPConnection] { state.withLock { Array($0.values) } }
     var current: Int { state.withLock { $0.count } }
     var refused: Int { refusedCount.load(ordering: .relaxed) }
     var evicted: Int { evictedCount.load(ordering: .relaxed) }

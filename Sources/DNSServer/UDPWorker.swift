@@ -125,7 +125,10 @@ final class UDPWorker: @unchecked Sendable {
         }
         let s = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         s.setEventHandler { [unowned self] in self.drain() }
-        s.setCancelHandler { [fd] in _ = close(fd) }
+        s.setCancelHandler { [self] in
+            finalDrain()
+            _ = close(fd)
+        }
         source = s
         s.resume()
     }
@@ -146,8 +149,22 @@ final class UDPWorker: @unchecked Sendable {
             answer(Int(got), table: reader.get())
             prepareReceive(Int(got))
         }
+        finalDrain()
         _ = close(fd)
     }
+
+    /// On stop: what already waits in the socket's buffer is answered before it closes
+    /// (a bounded number of batches: the other workers' sockets keep receiving).
+    private func finalDrain() {
+        for _ in 0..<Self.finalBatches {
+            let got = retryingEINTR { cns_recvmmsg(fd, rxMsgs.baseAddress!, UInt32(Self.batch), Int32(MSG_DONTWAIT)) }
+            if got <= 0 { return }
+            answer(Int(got), table: reader.get())
+            prepareReceive(Int(got))
+        }
+    }
+
+    static let finalBatches = 16
 
     /// The Dispatch-source variant: reads batches until the socket is empty, answering
     /// each batch before the next.

@@ -15,6 +15,8 @@ import Logging
 /// could be lost.)
 enum Signals {
     nonisolated(unsafe) static var writeEnd: Int32 = -1
+    /// Seconds a stop waits for TCP connections to write their last replies.
+    static let grace = 4.0
     // nonisolated(unsafe): set once before the handlers are installed, then only read
     // by the async-signal-safe handler.
     nonisolated(unsafe) private static var source: DispatchSourceRead?
@@ -41,9 +43,14 @@ enum Signals {
                     loader.reload(into: publisher)
                 default:
                     logger.info("stopping", metadata: ["signal": "\(sig)"])
-                    server.stop()
-                    // Let replies already computed leave before the process ends.
-                    queue.asyncAfter(deadline: .now() + .milliseconds(100)) { exit(0) }
+                    // No new TCP connection; what was already asked is answered; within
+                    // the grace time (the kubelet waits 10 s by default, our pods say so).
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    server.shutdown(grace: Self.grace) {
+                        let ms = (DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+                        logger.info("stopped", metadata: ["after-ms": "\(ms)", "tcp-left": "\(server.openTCPConnections)"])
+                        exit(0)
+                    }
                 }
             }
         }
