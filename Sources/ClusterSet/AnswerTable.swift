@@ -37,6 +37,9 @@ public final class AnswerTable: @unchecked Sendable {
     /// False until every data source has delivered its first complete state: in-zone
     /// questions then get SERVFAIL (EDE 14, Not Ready) instead of a wrong NXDOMAIN.
     public let isReady: Bool
+    /// Answers come from a state file and the source has not confirmed them yet: in-zone
+    /// replies carry Extended DNS Error 3 (Stale Answer) when the query has EDNS.
+    public let isStale: Bool
     /// Distinct owner names (empty non-terminals included).
     public let nameCount: Int
     /// Bytes of precompiled answers and names.
@@ -51,11 +54,12 @@ public final class AnswerTable: @unchecked Sendable {
     ///   - base: the zone files' names; its zones are every table's zones, in order.
     ///   - services: one table per service and zone, each under its key.
     ///   - emptyNonTerminals: the names above the services.
-    init(base: NameTable, services: ServiceDirectory, emptyNonTerminals: NameSet, ready: Bool) {
+    init(base: NameTable, services: ServiceDirectory, emptyNonTerminals: NameSet, ready: Bool, stale: Bool = false) {
         self.base = base
         self.services = services
         self.emptyNonTerminals = emptyNonTerminals
         isReady = ready
+        isStale = stale
         nameCount = base.nameCount + services.nameCount + emptyNonTerminals.count
         arenaBytes = base.arenaBytes + services.arenaBytes
     }

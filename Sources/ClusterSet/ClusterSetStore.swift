@@ -342,7 +342,7 @@ public final class ClusterSetStore {
     ///
     /// Only dirty services are compiled (all when connectivity, configuration or the
     /// zones change); the others' tables are reused as they are.
-    public func makeTable(zones: [ZoneContent], ready: Bool = true) -> AnswerTable {
+    public func makeTable(zones: [ZoneContent], ready: Bool = true, stale: Bool = false) -> AnswerTable {
         let conn = computeConnectivity()
         if conn.local != connectivity.local || conn.connected != connectivity.connected { allDirty = true }
         connectivity = conn
@@ -400,7 +400,7 @@ public final class ClusterSetStore {
             emptyNonTerminals = NameSet(ents)
         }
         return AnswerTable(base: baseTable, services: directory,
-                           emptyNonTerminals: emptyNonTerminals ?? NameSet([]), ready: ready)
+                           emptyNonTerminals: emptyNonTerminals ?? NameSet([]), ready: ready, stale: stale)
     }
 
     /// Services compiled on one thread: below this, starting threads costs more than it saves.

@@ -18,14 +18,19 @@ public final class StorePublisher: @unchecked Sendable {
         case replace(Set<ObjectKind>, [KubeObject], ObjectSource)
         /// The zone files' content (SOA, NS, static records).
         case zones([ZoneContent])
-        /// Whether every source has delivered its first complete state.
+        /// Whether every source has delivered its first complete state. `ready(true)`
+        /// also ends `stale`: the sources have confirmed (or replaced) what was restored.
         case ready(Bool)
+        /// Objects restored from a state file stand in for a source not read yet: the
+        /// table is ready, its in-zone answers marked stale (EDE 3) until `ready(true)`.
+        case stale
     }
 
     public let snapshots: SnapshotBox
     private let store: ClusterSetStore
     private var zones: [ZoneContent]
     private var ready: Bool
+    private var stale = false
     private let queue = DispatchQueue(label: "sextant.store")
     /// Changes not applied yet, and when each `.event` among them was submitted
     /// (monotonic nanoseconds): the latency from a watch event to its table.
@@ -115,11 +120,16 @@ public final class StorePublisher: @unchecked Sendable {
                 store.replaceAll(of: kinds, with: objects, source: source)
                 applied += objects.count
             case .zones(let z): zones = z
-            case .ready(let r): ready = r
+            case .ready(let r):
+                ready = r
+                if r { stale = false }
+            case .stale:
+                ready = true
+                stale = true
             }
         }
         if applied >= Self.largeChange { releaseMemory?() }
-        let table = store.makeTable(zones: zones, ready: ready)
+        let table = store.makeTable(zones: zones, ready: ready, stale: stale)
         snapshots.publish(table)
         let now = DispatchTime.now().uptimeNanoseconds
         publishedAt.store(now, ordering: .relaxed)

@@ -94,16 +94,31 @@ public enum Responder {
         if case .refused = found {} else if !table.isReady {
             return writeNotReady(query: query, question: question, edns: edns, out: out)
         }
+        let n: Int
         switch found {
         case .answer(let blob):
-            return writeAnswer(query: query, question: question, edns: edns, blob: blob, limit: limit, out: out)
+            n = writeAnswer(query: query, question: question, edns: edns, blob: blob, limit: limit, out: out)
         case .noData(let zone):
-            return writeNegative(query: query, question: question, edns: edns, rcode: .noError, table: table, zone: zone, limit: limit, out: out)
+            n = writeNegative(query: query, question: question, edns: edns, rcode: .noError, table: table, zone: zone, limit: limit, out: out)
         case .nxDomain(let zone):
-            return writeNegative(query: query, question: question, edns: edns, rcode: .nxDomain, table: table, zone: zone, limit: limit, out: out)
+            n = writeNegative(query: query, question: question, edns: edns, rcode: .nxDomain, table: table, zone: zone, limit: limit, out: out)
         case .refused:
             return writeReply(query: query, question: question, edns: edns, rcode: .refused, aa: false, out: out)
         }
+        if table.isStale, edns != nil { return appendEDE(Wire.EDNS.edeStaleAnswer, length: n, limit: limit, out: out) }
+        return n
+    }
+
+    /// Adds an Extended DNS Error option to the reply's OPT, its last record (written
+    /// empty by `writeOPT`), when it fits within `limit`; otherwise the reply stays as it is.
+    static func appendEDE(_ code: UInt16, length o: Int, limit: Int, out: UnsafeMutableRawBufferPointer) -> Int {
+        let ede = Wire.EDNS.optionHeaderSize + 2
+        guard o + ede <= limit else { return o }
+        out.put16(UInt16(ede), at: o - 2)
+        out.put16(Wire.EDNS.extendedErrorOption, at: o)
+        out.put16(2, at: o + 2)
+        out.put16(code, at: o + 4)
+        return o + ede
     }
 
     /// The reply size limit: 512 without EDNS, else the client's buffer clamped to

@@ -71,6 +71,9 @@ public enum Wire {
         public static let extendedErrorOption: UInt16 = 15
         /// EDE INFO-CODE 14, "Not Ready": the server has not loaded its data yet.
         public static let edeNotReady: UInt16 = 14
+        /// EDE INFO-CODE 3, "Stale Answer": data restored from a state file, not yet
+        /// confirmed by the source (RFC 8914 §4.4).
+        public static let edeStaleAnswer: UInt16 = 3
     }
 
     /// Largest message over TCP: the two-byte length prefix (RFC 7766 §8).

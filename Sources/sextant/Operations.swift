@@ -17,6 +17,8 @@ final class Operations: Sendable {
     let zonesPath: String
     let apiServer: String?
     let configuration: StoreConfiguration
+    /// The state file the API's objects were restored from at start, if they were.
+    let restoredFrom: String?
 
     /// The API resources of the watched kinds (metric labels).
     static let resourceNames: [ObjectKind: String] = [.serviceImport: "serviceimports", .endpointSlice: "endpointslices", .gateway: "gateways"]
@@ -26,7 +28,8 @@ final class Operations: Sendable {
     private let latency = Mutex<(buckets: [Int], count: Int, sum: Double)>(([Int](repeating: 0, count: Operations.latencyBounds.count), 0, 0))
 
     init(server: Server, publisher: StorePublisher, sync: ClusterSync?, zonesPath: String, apiServer: String?,
-         configuration: StoreConfiguration) {
+         configuration: StoreConfiguration, restoredFrom: String? = nil) {
+        self.restoredFrom = restoredFrom
         self.server = server
         self.publisher = publisher
         self.sync = sync
@@ -68,7 +71,8 @@ final class Operations: Sendable {
     func notReady() -> [String] {
         var out: [String] = []
         if !server.isServing { out.append("the DNS workers are not running") }
-        if let sync {
+        // Restored from the state file counts as read: the answers are there (marked stale).
+        if let sync, restoredFrom == nil {
             let waiting = sync.report().filter { !$0.listed }.map(\.resource)
             if !waiting.isEmpty { out.append("waiting for the first list of \(waiting.joined(separator: ", ")) from \(apiServer ?? "the API server")") }
         }
@@ -175,13 +179,18 @@ final class Operations: Sendable {
                  "upserts": k.upserts, "deletes": k.deletes, "rejected": k.rejected,
                  "restarts": Dictionary(uniqueKeysWithValues: k.restarts.map { ($0.key.rawValue, $0.value) })]
             }
-            sources.append(["name": "api", "server": apiServer ?? "", "state": kinds.allSatisfy { $0["listed"] as? Bool == true } ? "synced" : "syncing",
-                            "resources": kinds])
+            let synced = kinds.allSatisfy { $0["listed"] as? Bool == true }
+            var api: [String: Any] = ["name": "api", "server": apiServer ?? "",
+                                      "state": synced ? "synced" : restoredFrom != nil ? "restored (stale) and syncing" : "syncing",
+                                      "resources": kinds]
+            if let restoredFrom { api["stateFile"] = restoredFrom }
+            sources.append(api)
         }
         let root: [String: Any] = [
             "generation": publisher.snapshots.currentGeneration,
             "tableAgeSeconds": (publisher.tableAge * 1000).rounded() / 1000,
             "ready": notReady().isEmpty,
+            "stale": publisher.snapshots.table.isStale,
             "mode": configuration.mode.rawValue,
             "zones": configuration.zones.map(\.description),
             "localCluster": report.localCluster as Any,

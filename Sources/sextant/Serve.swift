@@ -75,6 +75,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-records"), help: ArgumentHelp("At most N address records in a headless answer, a window that moves on with each query (BIND 9.18 refuses RRsets over 100 records). Default: no cap.", valueName: "N"))
     var maxRecords: Int?
 
+    @Option(name: .customLong("state-file"), help: ArgumentHelp("Keep the API server's objects in this file (written after changes, at most every 2 s) and answer from it at start, marked stale (EDE 3), until the API server has been listed.", valueName: "PATH"))
+    var stateFile: String?
+
     @Option(name: .long, help: ArgumentHelp("Address and port of the HTTP endpoint (/metrics, /health, /ready, /debug/state); off: none.", valueName: "ADDR:PORT"))
     var http: String = Serve.defaultHTTP
 
@@ -121,6 +124,9 @@ struct Serve: ParsableCommand {
         if logFormat != "text" && logFormat != "json" { throw ValidationError("--log-format must be text or json, not '\(logFormat)'") }
         if http != "off" {
             do { _ = try HTTPServer.split(http) } catch { throw ValidationError(error.description) }
+        }
+        if stateFile != nil && kubeconfig == nil && !inCluster {
+            throw ValidationError("--state-file keeps the API server's objects: it needs --kubeconfig or --in-cluster")
         }
         if inCluster && kubeconfig != nil { throw ValidationError("--in-cluster and --kubeconfig cannot be used together") }
         if context != nil && kubeconfig == nil { throw ValidationError("--context needs --kubeconfig") }
@@ -182,13 +188,32 @@ struct Serve: ParsableCommand {
             sync = s
         }
 
+        // Warm restart: the objects the API server had last time, answered (marked stale)
+        // before it is reached. Published before the sockets are bound.
+        var restored = false
+        var stateWriter: StateWriter?
+        if let sync, let path = stateFile {
+            let file = StateFile(path: path)
+            if let saved = file.load(logger: logger) {
+                publisher.submit([.replace(Set(ObjectKind.allCases), saved.objects, .api), .stale])
+                _ = publisher.read { $0.objectCount }  // a barrier: the restored table is published
+                restored = true
+                logger.notice("restored the API server's objects from the state file; answers are marked stale until it has been listed",
+                              metadata: ["path": "\(path)", "objects": "\(saved.objects.count)", "written": "\(saved.written)"])
+            }
+            let wasRestored = restored
+            let w = StateWriter(file: file, publisher: publisher, logger: logger) { wasRestored || sync.isSynced }
+            w.start()
+            stateWriter = w
+        }
+
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let config = ServerConfiguration(
             listen: addresses, workers: workers ?? max(1, cores),
             tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections, udpIO: UDPIO(rawValue: udpIO) ?? .thread)
         let server = Server(configuration: config, snapshots: snapshots, logger: logger)
         // Before binding: a signal sent as soon as the address is printed must be handled.
-        Signals.install(server: server, loader: loader, publisher: publisher, logger: logger)
+        Signals.install(server: server, loader: loader, publisher: publisher, logger: logger) { [stateWriter] in stateWriter?.flush() }
         let bound: [ListenAddress]
         do {
             bound = try server.start()
@@ -211,7 +236,7 @@ struct Serve: ParsableCommand {
         var httpServer: HTTPServer?
         if http != "off" {
             let ops = Operations(server: server, publisher: publisher, sync: sync, zonesPath: folder.directory,
-                                 apiServer: kube?.server, configuration: storeConfig)
+                                 apiServer: kube?.server, configuration: storeConfig, restoredFrom: restored ? stateFile : nil)
             let h = HTTPServer(logger: logger) { ops.handle($0) }
             do {
                 let address = try h.start(address: http)

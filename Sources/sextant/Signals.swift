@@ -22,7 +22,10 @@ enum Signals {
     nonisolated(unsafe) private static var source: DispatchSourceRead?
     // nonisolated(unsafe): written once from the main thread before dispatchMain().
 
-    static func install(server: Server, loader: ZonesLoader, publisher: StorePublisher, logger: Logger) {
+    /// - Parameter beforeExit: runs once a stop has drained, just before the process exits
+    ///   (the state file's last write).
+    static func install(server: Server, loader: ZonesLoader, publisher: StorePublisher, logger: Logger,
+                        beforeExit: @escaping @Sendable () -> Void = {}) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             logger.error("cannot create the signal pipe; signals keep their default action")
@@ -49,6 +52,7 @@ enum Signals {
                     server.shutdown(grace: Self.grace) {
                         let ms = (DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
                         logger.info("stopped", metadata: ["after-ms": "\(ms)", "tcp-left": "\(server.openTCPConnections)"])
+                        beforeExit()
                         exit(0)
                     }
                 }
