@@ -8,7 +8,7 @@ let package = Package(
         .executable(name: "sextant", targets: ["sextant"]),
         .library(name: "DNSWire", targets: ["DNSWire"]),
         // For the benchmark package beside this one.
-        .library(name: "SextantCore", targets: ["DNSWire", "ClusterSet", "DNSServer", "Zones", "KubeClient", "ClusterSync"]),
+        .library(name: "SextantCore", targets: ["DNSWire", "AnswerTable", "ClusterSet", "DNSServer", "Zones", "KubeClient", "ClusterSync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,11 +19,21 @@ let package = Package(
     targets: [
         // The DNS message format. Standard library only: no I/O, no Foundation.
         .target(name: "DNSWire"),
-        // The domain: the answer table snapshot and (later) the ClusterSet store.
+        // The compiled answers the DNS workers read: name tables, the service directory,
+        // the batch warm-up, rotation counters, the table writer. No store, no rules.
+        .target(
+            name: "AnswerTable",
+            dependencies: [
+                "DNSWire",
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
+        ),
+        // The domain: the objects, the store and the rules of answers.md, compiled into
+        // the answer table.
         .target(
             name: "ClusterSet",
             dependencies: [
-                "DNSWire",
+                "DNSWire", "AnswerTable",
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
@@ -32,7 +42,7 @@ let package = Package(
         .target(
             name: "Zones",
             dependencies: [
-                "ClusterSet", "DNSWire", "CLDNS",
+                "AnswerTable", "ClusterSet", "DNSWire", "CLDNS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -54,7 +64,7 @@ let package = Package(
         .target(
             name: "ClusterSync",
             dependencies: [
-                "ClusterSet", "KubeClient", "DNSWire",
+                "AnswerTable", "ClusterSet", "KubeClient", "DNSWire",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -62,7 +72,7 @@ let package = Package(
         .target(
             name: "DNSServer",
             dependencies: [
-                "DNSWire", "ClusterSet", "CNetShim",
+                "DNSWire", "AnswerTable", "CNetShim",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,20 +88,20 @@ let package = Package(
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "DNSServer", "Zones", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim", "OpsHTTP",
+                "DNSServer", "Zones", "AnswerTable", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim", "OpsHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "OpsHTTPTests", dependencies: ["OpsHTTP"]),
-        .testTarget(name: "ClusterSetTests", dependencies: ["ClusterSet", "DNSWire", "DNSServer"], exclude: ["broker-layout.json"]),
-        .testTarget(name: "ZonesTests", dependencies: ["Zones", "ClusterSet", "DNSWire"]),
-        .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "ClusterSet", "DNSWire"]),
+        .testTarget(name: "ClusterSetTests", dependencies: ["AnswerTable", "ClusterSet", "DNSWire", "DNSServer"], exclude: ["broker-layout.json"]),
+        .testTarget(name: "ZonesTests", dependencies: ["Zones", "AnswerTable", "ClusterSet", "DNSWire"]),
+        .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "AnswerTable", "ClusterSet", "DNSWire"]),
         // Black-box: starts the built `sextant` binary and speaks DNS to it over sockets.
         .testTarget(
             name: "SextantTests",
-            dependencies: ["DNSWire", "ClusterSet", "DNSServer", "KubeClient", "ClusterSync", "sextant"]
+            dependencies: ["DNSWire", "AnswerTable", "ClusterSet", "DNSServer", "KubeClient", "ClusterSync", "sextant"]
         ),
     ]
 )

@@ -1,3 +1,5 @@
+import AnswerTable
+
 extension ClusterSetStore {
     /// The store's services, clusters and connectivity as operators read them. Walks
     /// every service: for scrapes and diagnostics, never per query.

@@ -1,3 +1,5 @@
+import AnswerTable
+
 extension ClusterSetStore {
     /// The gauges of `/metrics`: counted from the entries in one pass, without building
     /// each service's objects (a scrape at 100,000 services stays a few milliseconds).

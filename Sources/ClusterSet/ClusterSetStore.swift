@@ -1,3 +1,4 @@
+import AnswerTable
 import Dispatch
 import DNSWire
 import Synchronization
@@ -495,9 +496,7 @@ public final class ClusterSetStore {
         return b.buildNameTable(counters: counters)
     }
 
-    static func isLabel(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= Wire.Name.maxLabelLength && !s.utf8.contains(UInt8(ascii: "."))
-    }
+    static func isLabel(_ s: String) -> Bool { ServiceTableWriter.isLabel(s) }
 
     func objectsOf(_ key: ServiceKey) -> ServiceObjects {
         var o = ServiceObjects()

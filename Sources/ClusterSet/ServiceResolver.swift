@@ -1,3 +1,4 @@
+import AnswerTable
 import DNSWire
 
 /// The answer rules of `spec/answers.md` for one service: from its objects and the
@@ -13,8 +14,8 @@ struct ServiceResolver {
     /// (`ServiceTableWriter+Clusters`) rather than compiled; tests compare the two.
     var synthesizesClusterNames = true
 
-    static let srvPriority: UInt16 = 0
-    static let srvWeight: UInt16 = 50
+    static let srvPriority = ServiceTableWriter.srvPriority
+    static let srvWeight = ServiceTableWriter.srvWeight
     static let weightAnnotation = "sextant.io/weight."
     static let publishNotReady = "lighthouse.submariner.io/publish-not-ready-addresses"
 
@@ -383,7 +384,7 @@ struct ServiceResolver {
         // Cluster names as data (lighthouse mode), and then the service's own port names
         // too when their answers do not follow a rotation (`ServiceTableWriter+Clusters`).
         let names = config.mode == .lighthouse && synthesizesClusterNames
-            ? ServiceTableWriter.clusterNames(clusters, keyLength: w.keyLength, keyPorts: srvPorts) : nil
+            ? ServiceTableWriter.clusterNames(clusters.map { ($0.cluster, $0.v4, $0.v6, $0.ports) }, keyLength: w.keyLength, keyPorts: srvPorts) : nil
         let keyPorts = names != nil && rotation == nil
             ? ServiceTableWriter.KeyPortNames(ports: srvPorts, glue: srvGlue, keyLength: w.keyLength) : nil
         let srv = addSRV(owner: base, ports: srvPorts, targets: .name(base), glue: .at(base, srvGlue, []),

@@ -1,3 +1,4 @@
+import AnswerTable
 import DNSWire
 
 /// How the store turns objects into answers.

@@ -1,3 +1,4 @@
+import AnswerTable
 import Dispatch
 import Synchronization
 

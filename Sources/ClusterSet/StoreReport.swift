@@ -1,3 +1,5 @@
+import AnswerTable
+
 /// What the store holds, for operators: `/debug/state`, `sextant show` and the gauges of
 /// `/metrics`. Names and addresses appear here, never in metric labels.
 public struct StoreReport: Sendable {

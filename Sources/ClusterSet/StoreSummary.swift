@@ -1,3 +1,5 @@
+import AnswerTable
+
 /// Counts of what the store holds, for the gauges of `/metrics`.
 public struct StoreSummary: Sendable {
     public var services: Int

@@ -1,4 +1,4 @@
-import ClusterSet
+import AnswerTable
 import DNSWire
 
 /// How a reply travels, which decides its size limit.

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Atomics
-import ClusterSet
+import AnswerTable
 import Dispatch
 import Logging
 

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CNetShim
-import ClusterSet
+import AnswerTable
 import Atomics
 import Dispatch
 import DNSWire

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Atomics
 import CNetShim
-import ClusterSet
+import AnswerTable
 import Dispatch
 import Logging
 import Synchronization

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLDNS
+import AnswerTable
 import ClusterSet
 import DNSWire
 

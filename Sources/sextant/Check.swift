@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import AnswerTable
 import ClusterSet
 import DNSWire
 import Foundation

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import AnswerTable
 import ClusterSet
 import DNSServer
 import Dispatch

@@ -1,3 +1,4 @@
+@testable import AnswerTable
 @testable import ClusterSet
 import DNSServer
 import DNSWire

@@ -1,3 +1,4 @@
+import AnswerTable
 import ClusterSet
 import DNSWire
 import Foundation

@@ -1,6 +1,7 @@
 // Where the heap goes when a zones folder is served: the store's objects, then its
 // compiled tables, as resident bytes after each step.
 //   .build/release/MemoryProfile ../../shared/bench/data/n100000-c3/zones
+import AnswerTable
 import ClusterSet
 import DNSWire
 import Foundation

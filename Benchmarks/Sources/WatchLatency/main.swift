@@ -7,6 +7,7 @@
 // Reports two distributions: event received by the watcher -> new table published
 // (what Sextant controls), and API write -> published (adds the test server's own
 // latency in emitting the event).
+import AnswerTable
 import ClusterSet
 import ClusterSync
 import DNSServer

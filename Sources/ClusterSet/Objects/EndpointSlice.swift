@@ -1,3 +1,5 @@
+import AnswerTable
+
 /// `discovery.k8s.io/v1` EndpointSlice, trimmed to what answers depend on.
 public struct EndpointSlice: Decodable, Sendable, Equatable {
     public struct Endpoint: Decodable, Sendable, Equatable {

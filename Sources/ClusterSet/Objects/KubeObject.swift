@@ -1,3 +1,4 @@
+import AnswerTable
 import Foundation
 
 /// The kinds of object Sextant reads.

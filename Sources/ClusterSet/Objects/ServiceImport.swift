@@ -1,3 +1,5 @@
+import AnswerTable
+
 /// `multicluster.x-k8s.io/v1alpha1` ServiceImport, trimmed to what answers depend on.
 public struct ServiceImport: Decodable, Sendable, Equatable {
     public enum ServiceType: String, Sendable { case clusterSetIP = "ClusterSetIP", headless = "Headless" }

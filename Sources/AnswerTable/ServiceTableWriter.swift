@@ -15,9 +15,18 @@ import DNSWire
 /// bytes the general compiler would write: owner names point at the longest suffix
 /// already in the message (the echoed question at offset 12, or a name written
 /// before), SRV targets are written whole (RFC 2782) and make their suffixes known.
-struct ServiceTableWriter {
+package struct ServiceTableWriter {
+    /// Every SRV record's priority and weight (Lighthouse's values).
+    package static let srvPriority: UInt16 = 0
+    package static let srvWeight: UInt16 = 50
+
+    /// One DNS label: not empty, at most 63 bytes, no dot.
+    package static func isLabel(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= Wire.Name.maxLabelLength && !s.utf8.contains(UInt8(ascii: "."))
+    }
+
     /// An interned name: an index into `names`.
-    typealias Name = Int32
+    package typealias Name = Int32
 
     struct NameEntry {
         var parent: Name
@@ -30,7 +39,7 @@ struct ServiceTableWriter {
         var stored: UInt16
         var hash: UInt64
         /// Has answers of its own (or is the key); its ancestors become empty non-terminals.
-        var isOwner = false
+        package var isOwner = false
         var acceptsPortNames = false
         var hasAny = false
         /// Where the answer being written holds this name, valid when `knownStamp` is the
@@ -43,7 +52,7 @@ struct ServiceTableWriter {
 
     static let noName: Name = -1
     /// The service's own name.
-    static let key: Name = 0
+    package static let key: Name = 0
 
     private(set) var names: [NameEntry] = []
     /// Open addressing over `names` by hash (-1: empty), for interning.
@@ -68,7 +77,7 @@ struct ServiceTableWriter {
     var clusterSectionOffset = 0
     var synthesizedNameCount = 0
     /// Wire length of the service's name (the key).
-    var keyLength: Int { Int(names[Int(Self.key)].length) }
+    package var keyLength: Int { Int(names[Int(Self.key)].length) }
 
     // The answer being written.
     private var stamp: UInt32 = 0
@@ -79,11 +88,11 @@ struct ServiceTableWriter {
     private var answerCount: UInt16 = 0
     private var additionalCount: UInt16 = 0
 
-    init() {}
+    package init() {}
 
     /// Starts a new table for `<name>.<namespace>.svc.<zone>`; false when that is not a
     /// valid name (a label over 63 octets, a name over 255).
-    mutating func reset(service: ServiceKey, zone apex: DNSName, zoneIndex: Int, ttl: UInt32) -> Bool {
+    package mutating func reset(service: ServiceKey, zone apex: DNSName, zoneIndex: Int, ttl: UInt32) -> Bool {
         names.removeAll(keepingCapacity: true)
         arena.removeAll()
         pending.removeAll(keepingCapacity: true)
@@ -126,7 +135,7 @@ struct ServiceTableWriter {
     }
 
     /// `<prefix><label>.<parent>`, interned; nil when it cannot be a name.
-    mutating func name(_ label: String, prefix: UInt8? = nil, under parent: Name) -> Name? {
+    package mutating func name(_ label: String, prefix: UInt8? = nil, under parent: Name) -> Name? {
         let start = arena.count
         guard appendLabel(label.utf8, prefix: prefix) else {
             arena.truncate(to: start)
@@ -182,18 +191,18 @@ struct ServiceTableWriter {
 
     /// Makes `name` exist (with or without answers); `_port._proto.<name>` then answers
     /// NODATA when not compiled (Lighthouse's SRV port filter).
-    mutating func own(_ name: Name, acceptsPortNames: Bool = false) {
+    package mutating func own(_ name: Name, acceptsPortNames: Bool = false) {
         names[Int(name)].isOwner = true
         if acceptsPortNames { names[Int(name)].acceptsPortNames = true }
     }
 
-    func isOwner(_ name: Name) -> Bool { names[Int(name)].isOwner }
+    package func isOwner(_ name: Name) -> Bool { names[Int(name)].isOwner }
 
     // MARK: answers
 
     /// Starts an answer to a question for `question`: its name and every suffix of it
     /// up to the key are known at offset 12.
-    mutating func beginAnswer(for question: Name) {
+    package mutating func beginAnswer(for question: Name) {
         stamp &+= 1
         if stamp == 0 {
             for i in names.indices { names[i].knownStamp = 0 }
@@ -253,27 +262,27 @@ struct ServiceTableWriter {
     }
 
     /// An A or AAAA record. Answer records come before additional ones.
-    mutating func address(_ owner: Name, _ ip: IPAddress, additional: Bool = false) {
+    package mutating func address(_ owner: Name, _ ip: IPAddress, additional: Bool = false) {
         recordHeader(owner: owner, type: ip.recordType, additional: additional)
         arena.appendUInt16(ip.isIPv6 ? 16 : 4)
         ip.append(to: arena)
     }
 
     /// An SRV record with Lighthouse's priority and weight.
-    mutating func srv(_ owner: Name, port: UInt16, target: Name) {
+    package mutating func srv(_ owner: Name, port: UInt16, target: Name) {
         recordHeader(owner: owner, type: .srv, additional: false)
         let lengthAt = arena.count
         arena.appendUInt16(0)
         let start = arena.count
-        arena.appendUInt16(ServiceResolver.srvPriority)
-        arena.appendUInt16(ServiceResolver.srvWeight)
+        arena.appendUInt16(Self.srvPriority)
+        arena.appendUInt16(Self.srvWeight)
         arena.appendUInt16(port)
         write(target, compress: false)
         arena.setUInt16(UInt16(arena.count - start), at: lengthAt)
     }
 
     /// RFC 8482's minimal ANY answer: HINFO "RFC8482" "".
-    mutating func minimalAny(_ owner: Name) {
+    package mutating func minimalAny(_ owner: Name) {
         recordHeader(owner: owner, type: .hinfo, additional: false)
         arena.appendUInt16(9)
         arena.append(7)
@@ -282,7 +291,7 @@ struct ServiceTableWriter {
     }
 
     /// Ends the answer: its counts, and where it is.
-    mutating func endAnswer() -> NameTable.AnswerRef {
+    package mutating func endAnswer() -> NameTable.AnswerRef {
         arena.setUInt16(answerCount, at: answerStart)
         arena.setUInt16(additionalCount, at: answerStart + 4)
         return .init(offset: UInt32(answerStart), length: UInt32(arena.count - answerStart))
@@ -291,14 +300,14 @@ struct ServiceTableWriter {
     // MARK: entries
 
     /// `owner` answers `type` with `answer`.
-    mutating func fixed(_ owner: Name, _ type: RRType, _ answer: NameTable.AnswerRef) {
+    package mutating func fixed(_ owner: Name, _ type: RRType, _ answer: NameTable.AnswerRef) {
         own(owner)
         pending.append((owner, .init(type: type.rawValue, answer: answer, rotation: NameTable.noRotation)))
     }
 
     /// `owner` answers `type` with one of `alternatives`, chosen by the counter's position
     /// in `cycle`.
-    mutating func rotating(_ owner: Name, _ type: RRType, counter: Int, advance: Bool, cycle: [UInt16], alternatives alts: [NameTable.AnswerRef]) {
+    package mutating func rotating(_ owner: Name, _ type: RRType, counter: Int, advance: Bool, cycle: [UInt16], alternatives alts: [NameTable.AnswerRef]) {
         own(owner)
         rotations.append(.init(counter: UInt32(counter), advance: advance, cycleOffset: UInt32(cycles.count),
                                cycleLength: UInt32(max(cycle.count, 1)), alternativesOffset: UInt32(alternatives.count)))
@@ -308,7 +317,7 @@ struct ServiceTableWriter {
     }
 
     /// The answer to QTYPE ANY (a type entry like the others); the first one set stays.
-    mutating func any(_ owner: Name, _ answer: NameTable.AnswerRef) {
+    package mutating func any(_ owner: Name, _ answer: NameTable.AnswerRef) {
         own(owner)
         guard !names[Int(owner)].hasAny else { return }
         names[Int(owner)].hasAny = true
@@ -319,7 +328,7 @@ struct ServiceTableWriter {
 
     /// The table: owners and the empty non-terminals between them and the key, a slot
     /// per name, type entries grouped per name (by type; the key's first).
-    mutating func finish(counters: RotationCounters) -> NameTable {
+    package mutating func finish(counters: RotationCounters) -> NameTable {
         // Nodes: owners and their ancestors, in interning order.
         for i in names.indices where names[i].isOwner {
             var p = names[i].parent

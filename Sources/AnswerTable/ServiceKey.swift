@@ -9,11 +9,3 @@ public struct ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertibl
     public var description: String { "\(namespace)/\(name)" }
     public static func < (l: ServiceKey, r: ServiceKey) -> Bool { (l.namespace, l.name) < (r.namespace, r.name) }
 }
-
-/// Everything the store holds for one service, already sorted into roles by layout.
-struct ServiceObjects: Sendable {
-    var imports: [ServiceImport] = []
-    /// Pre-0.15 per-cluster ServiceImports, by exporting cluster.
-    var legacyImports: [(cluster: String, object: ServiceImport)] = []
-    var slices: [(cluster: String, legacy: Bool, object: EndpointSlice)] = []
-}

@@ -7,7 +7,7 @@ import DNSWire
 /// Zone files change rarely; services, which change all the time and number in the
 /// thousands, go through `ServiceTableWriter` instead.
 public struct AnswerFragment: Sendable {
-    struct Name: Sendable {
+    package struct Name: Sendable {
         var wire: [UInt8]
         var types: [(type: UInt16, answer: Ref)]
         var any: Ref?

@@ -38,7 +38,7 @@ extension ServicePort {
     /// services, list the same ports, and each decoded list was a heap block of its own
     /// (some 80 bytes a copy, four copies per service). Interned as objects are decoded,
     /// so that the duplicate is freed at once and its memory reused by the next object.
-    static func shared(_ ports: [ServicePort]) -> [ServicePort] {
+    package static func shared(_ ports: [ServicePort]) -> [ServicePort] {
         if ports.isEmpty { return ports }
         return lists.withLock { lists in
             if let known = lists.firstIndex(of: ports) { return lists[known] }

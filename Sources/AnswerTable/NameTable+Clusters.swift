@@ -220,8 +220,8 @@ extension NameTable {
         out.put16(RRClass.in.rawValue, at: o + 4)
         out.baseAddress!.storeBytes(of: ttl, toByteOffset: o + 6, as: UInt32.self)
         out.put16(UInt16(6 + target.count), at: o + 10)
-        out.put16(ServiceResolver.srvPriority, at: o + 12)
-        out.put16(ServiceResolver.srvWeight, at: o + 14)
+        out.put16(ServiceTableWriter.srvPriority, at: o + 12)
+        out.put16(ServiceTableWriter.srvWeight, at: o + 14)
         out.put16(port, at: o + 16)
         (out.baseAddress! + o + 18).copyMemory(from: target.baseAddress!, byteCount: target.count)
         return o + 18 + target.count

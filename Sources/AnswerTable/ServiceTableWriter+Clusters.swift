@@ -23,13 +23,13 @@ import DNSWire
 /// and bytes, in answer order), then the ports as a cluster's.
 extension ServiceTableWriter {
     /// The service's own port names as data: its SRV ports and their answers' glue.
-    struct KeyPortNames {
+    package struct KeyPortNames {
         var ports: [ServicePort]
         var glue: [IPAddress]
 
         /// Nil when the answers could outgrow `maxSynthesizedAnswer` or the lists their
         /// one-byte counts.
-        init?(ports: [ServicePort], glue: [IPAddress], keyLength: Int) {
+        package init?(ports: [ServicePort], glue: [IPAddress], keyLength: Int) {
             guard ports.count <= 255, glue.count <= 255,
                   ports.allSatisfy({ $0.name.utf8.count <= 255 && $0.proto.utf8.count <= 255 }),
                   6 + glue.count * 28 + ports.count * (18 + keyLength) <= ServiceTableWriter.maxSynthesizedAnswer else { return nil }
@@ -39,7 +39,7 @@ extension ServiceTableWriter {
     }
 
     /// What one cluster's names answer: `ServiceResolver.writeClusterSetIP`'s rules.
-    struct ClusterNames {
+    package struct ClusterNames {
         /// The cluster id, a label (written lower-cased).
         var label: String
         var v4: [IPAddress]
@@ -55,7 +55,10 @@ extension ServiceTableWriter {
     /// the service's names must all be compiled: a label that could also be one of the
     /// service's own names (`_x`, a port's protocol), two clusters with one label, or
     /// answers beyond `maxSynthesizedAnswer`.
-    static func clusterNames(_ records: [ServiceResolver.ClusterRecord], keyLength: Int, keyPorts: [ServicePort]) -> [ClusterNames]? {
+    /// One exporting cluster as the cluster section needs it.
+    package typealias ClusterInput = (cluster: String, v4: [IPAddress], v6: [IPAddress], ports: [ServicePort])
+
+    package static func clusterNames(_ records: [ClusterInput], keyLength: Int, keyPorts: [ServicePort]) -> [ClusterNames]? {
         var out: [ClusterNames] = []
         out.reserveCapacity(records.count)
         func isProtocol(_ label: String) -> Bool {
@@ -66,11 +69,12 @@ extension ServiceTableWriter {
             let label = r.cluster
             let count = label.utf8.count
             // The names the compiler would skip (no such cluster name) are skipped alike.
-            guard ClusterSetStore.isLabel(label), 1 + count + keyLength <= Wire.Name.maxLength else { continue }
-            guard label.utf8.first != UInt8(ascii: "_"), !isProtocol(label),
-                  !out.contains(where: { sameLabel($0.label, false, label, false) }),
-                  r.ports.count <= 255, r.v4.count <= 255, r.v6.count <= 255,
-                  r.ports.allSatisfy({ $0.name.utf8.count <= 255 && $0.proto.utf8.count <= 255 }) else { return nil }
+            guard Self.isLabel(label), 1 + count + keyLength <= Wire.Name.maxLength else { continue }
+            let ownLabel = label.utf8.first != UInt8(ascii: "_") && !isProtocol(label)
+            let distinct = !out.contains(where: { sameLabel($0.label, false, label, false) })
+            let small = r.ports.count <= 255 && r.v4.count <= 255 && r.v6.count <= 255
+            let shortPorts = r.ports.allSatisfy { (p: ServicePort) -> Bool in p.name.utf8.count <= 255 && p.proto.utf8.count <= 255 }
+            guard ownLabel && distinct && small && shortPorts else { return nil }
             let owner = 1 + count + keyLength
             let largest = 6 + r.v4.count * 16 + r.v6.count * 28 + r.ports.count * (18 + owner)
             guard largest <= maxSynthesizedAnswer else { return nil }
@@ -80,7 +84,7 @@ extension ServiceTableWriter {
     }
 
     /// Writes the clusters' section; `finish` hands it to the table.
-    mutating func clusterSection(_ clusters: [ClusterNames], keyPorts: KeyPortNames?, keyLength: Int) {
+    package mutating func clusterSection(_ clusters: [ClusterNames], keyPorts: KeyPortNames?, keyLength: Int) {
         guard !clusters.isEmpty || keyPorts != nil else { return }
         let a = arena
         let section = a.count

@@ -33,7 +33,7 @@ public struct SnapshotReader {
     var cached: AnswerTable
     var cachedGeneration: Int
 
-    init(box: SnapshotBox) {
+    package init(box: SnapshotBox) {
         self.box = box
         cachedGeneration = box.currentGeneration
         cached = box.table

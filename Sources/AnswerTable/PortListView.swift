@@ -5,7 +5,7 @@ import DNSWire
 struct PortListView {
     let ports: UnsafeRawBufferPointer
 
-    init(_ ports: UnsafeRawBufferPointer) { self.ports = ports }
+    package init(_ ports: UnsafeRawBufferPointer) { self.ports = ports }
 
     /// Each port: its number, name and protocol bytes (lower-cased, no `_`).
     @inline(__always)

@@ -8,7 +8,7 @@ final class WireBuffer {
     private(set) var count = 0
     private var capacity: Int
 
-    init(capacity: Int = 4096) {
+    package init(capacity: Int = 4096) {
         self.capacity = capacity
         base = .allocate(capacity: capacity)
     }

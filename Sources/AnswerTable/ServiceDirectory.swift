@@ -7,21 +7,21 @@ import DNSWire
 /// The store owns the current directory and mutates it; `AnswerTable` keeps a copy,
 /// which is only a copy of the chunk references. A chunk is never changed once a
 /// snapshot may hold it: changes copy it first (`writableChunk`).
-struct ServiceDirectory {
+package struct ServiceDirectory {
     static let chunkSlots = 256
     private(set) var chunks: [ServiceChunk]
     private(set) var count = 0
     private(set) var nameCount = 0
     private(set) var arenaBytes = 0
 
-    init(chunkCount: Int = 1) {
+    package init(chunkCount: Int = 1) {
         chunks = (0..<chunkCount).map { _ in ServiceChunk() }
     }
 
     var chunkMask: Int { chunks.count - 1 }
 
     /// Puts `table` under its key, replacing a table with the same key.
-    mutating func insert(_ table: NameTable) {
+    package mutating func insert(_ table: NameTable) {
         if (count + 1) * 2 > chunks.count * Self.chunkSlots
             || chunks[Self.chunk(table.key.hash, mask: chunkMask)].occupied * 4 >= Self.chunkSlots * 3 {
             grow()
@@ -37,7 +37,7 @@ struct ServiceDirectory {
     }
 
     /// Removes the table with `table`'s key.
-    mutating func remove(_ table: NameTable) {
+    package mutating func remove(_ table: NameTable) {
         if let old = writableChunk(Self.chunk(table.key.hash, mask: chunkMask)).remove(table) {
             count -= 1
             nameCount -= old.nameCount
@@ -91,11 +91,11 @@ final class ServiceChunk: @unchecked Sendable {
     /// less per query.
     struct Slot {
         var hash: UInt64
-        var key: UnsafeRawPointer?
-        var keyLength: Int
+        package var key: UnsafeRawPointer?
+        package var keyLength: Int
         var table: Unmanaged<NameTable>?
 
-        init(_ table: NameTable?) {
+        package init(_ table: NameTable?) {
             guard let t = table else {
                 self.init(hash: 0, key: nil, keyLength: 0, table: nil)
                 return
@@ -103,7 +103,7 @@ final class ServiceChunk: @unchecked Sendable {
             self.init(hash: t.key.hash, key: t.key.bytes, keyLength: t.key.length, table: .passUnretained(t))
         }
 
-        init(hash: UInt64, key: UnsafeRawPointer?, keyLength: Int, table: Unmanaged<NameTable>?) {
+        package init(hash: UInt64, key: UnsafeRawPointer?, keyLength: Int, table: Unmanaged<NameTable>?) {
             self.hash = hash
             self.key = key
             self.keyLength = keyLength
@@ -117,7 +117,7 @@ final class ServiceChunk: @unchecked Sendable {
     var tables: [NameTable?]
     private(set) var occupied = 0
 
-    init() {
+    package init() {
         slots = .allocate(capacity: Self.size)
         slots.initialize(repeating: Slot(nil))
         tables = Array(repeating: nil, count: Self.size)
@@ -142,7 +142,7 @@ final class ServiceChunk: @unchecked Sendable {
     }
 
     /// Inserts or replaces; returns the replaced table.
-    func insert(_ table: NameTable) -> NameTable? {
+    package func insert(_ table: NameTable) -> NameTable? {
         var i = Self.start(table.key.hash)
         while let t = tables[i] {
             if Self.sameKey(t, table) {
@@ -159,7 +159,7 @@ final class ServiceChunk: @unchecked Sendable {
     }
 
     /// Removes the table with `table`'s key (backward-shift deletion); returns it.
-    func remove(_ table: NameTable) -> NameTable? {
+    package func remove(_ table: NameTable) -> NameTable? {
         let mask = Self.size - 1
         var i = Self.start(table.key.hash)
         while let t = tables[i] {

@@ -6,7 +6,7 @@ struct ClusterRecordView {
     let v6: UnsafeRawBufferPointer
     let ports: PortListView
 
-    init(section: UnsafeRawBufferPointer, at start: Int) {
+    package init(section: UnsafeRawBufferPointer, at start: Int) {
         var at = start + 3 + Int(section[start + 2])
         let n4 = Int(section[at]) * 4
         v4 = UnsafeRawBufferPointer(rebasing: section[(at + 1)..<(at + 1 + n4)])

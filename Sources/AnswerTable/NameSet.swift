@@ -2,7 +2,7 @@ import DNSWire
 
 /// An immutable set of wire names with a lookup that allocates nothing: the empty
 /// non-terminals above the services, rebuilt only when a namespace comes or goes.
-final class NameSet: @unchecked Sendable {
+package final class NameSet: @unchecked Sendable {
     // @unchecked: written once in init, only read afterwards.
     struct Slot {
         var hash: UInt64
@@ -15,7 +15,7 @@ final class NameSet: @unchecked Sendable {
     let mask: Int
     let count: Int
 
-    init(_ names: [[UInt8]]) {
+    package init(_ names: [[UInt8]]) {
         let unique = Array(Set(names.filter { !$0.isEmpty }))
         var capacity = 8
         while capacity < unique.count * 2 { capacity <<= 1 }

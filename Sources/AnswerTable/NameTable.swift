@@ -47,7 +47,7 @@ public final class NameTable: @unchecked Sendable {
         /// `nameLength - storedSuffix` bytes.
         var nameLength: UInt16
 
-        init(hash: UInt64, nameOffset: UInt32, nameLength: UInt16, node: UInt32) {
+        package init(hash: UInt64, nameOffset: UInt32, nameLength: UInt16, node: UInt32) {
             tag = Self.tag(hash)
             self.nameOffset = nameOffset
             self.node = node
@@ -123,7 +123,7 @@ public final class NameTable: @unchecked Sendable {
     /// offsets and counts of the buffers, the rotation counters' storage and capacity
     /// (read by `keyAnswer` from the block alone), and the table's small fields.
     enum Header {
-        static let keyLength = 0, keyTypes = 2, keyNode = 4
+        package static let keyLength = 0, keyTypes = 2, keyNode = 4
         static let nodes = 8, types = 12, arena = 16, rotations = 20, cycles = 24, alternatives = 28
         static let countersStorage = 32, countersCapacity = 40
         static let slots = 48, zoneInfo = 52
@@ -160,7 +160,7 @@ public final class NameTable: @unchecked Sendable {
     public var arenaBytes: Int { blockSize }
     /// For a service's table: its service name (`<svc>.<ns>.svc.<zone>`), by which the
     /// answer table indexes it; empty for the zone files' table.
-    var key: (bytes: UnsafeRawPointer, length: Int, hash: UInt64) {
+    package var key: (bytes: UnsafeRawPointer, length: Int, hash: UInt64) {
         (UnsafeRawPointer(block + Self.keyOffset), Int(block.load(fromByteOffset: Header.keyLength, as: UInt16.self)), keyHash)
     }
 
@@ -226,7 +226,7 @@ public final class NameTable: @unchecked Sendable {
     /// directory lookup has already matched; 0 for the zone files' table.
     var storedSuffix: Int { @inline(__always) get { field(Header.storedSuffix) } }
     /// Where a service table's cluster names are kept as data (`clusterLookup`); 0: none.
-    var clusterSection: Int { @inline(__always) get { field(Header.clusterSection) } }
+    package var clusterSection: Int { @inline(__always) get { field(Header.clusterSection) } }
     /// The names the cluster section stands for.
     var synthesizedNames: Int { field(Header.synthesizedNames) }
     /// The key name's node, -1 when the key has no names of its own.

@@ -54,7 +54,7 @@ public final class AnswerTable: @unchecked Sendable {
     ///   - base: the zone files' names; its zones are every table's zones, in order.
     ///   - services: one table per service and zone, each under its key.
     ///   - emptyNonTerminals: the names above the services.
-    init(base: NameTable, services: ServiceDirectory, emptyNonTerminals: NameSet, ready: Bool, stale: Bool = false) {
+    package init(base: NameTable, services: ServiceDirectory, emptyNonTerminals: NameSet, ready: Bool, stale: Bool = false) {
         self.base = base
         self.services = services
         self.emptyNonTerminals = emptyNonTerminals
