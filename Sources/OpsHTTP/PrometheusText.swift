@@ -57,24 +57,17 @@ public struct PrometheusText {
         return "\(v)"
     }
 
-    static func escapeLabel(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    /// Label values escape backslash, double quote and newline; HELP text the first and
+    /// the last only.
+    static func escapeLabel(_ s: String) -> String { escape(s, quote: true) }
+    static func escapeHelp(_ s: String) -> String { escape(s, quote: false) }
 
-    static func escapeHelp(_ s: String) -> String {
+    static func escape(_ s: String, quote: Bool) -> String {
         var out = ""
         for c in s {
             switch c {
             case "\\": out += "\\\\"
+            case "\"" where quote: out += "\\\""
             case "\n": out += "\\n"
             default: out.append(c)
             }
