@@ -1,13 +1,15 @@
 import AnswerTable
 
 extension ClusterSetStore {
-    /// The store's services, clusters and connectivity as operators read them. Walks
-    /// every service: for scrapes and diagnostics, never per query.
-    public func report() -> StoreReport {
+    /// The store's services, clusters and connectivity as operators read them: the first
+    /// `limit` services in name order (nil: all), the clusters of every service. For
+    /// diagnostics, never per query: at 100,000 services the whole report is tens of MB.
+    public func report(limit: Int? = nil) -> StoreReport {
         let conn = computeConnectivity()
-        var clusterSet: Set<String> = []
+        let clusterSet = clusterNameSet()
         var services: [StoreReport.Service] = []
-        for key in serviceKeys() where hasImport(key) {
+        let keys = serviceKeys().filter { hasImport($0) }.sorted()
+        for key in keys.prefix(limit ?? keys.count) {
             let o = objectsOf(key)
             guard let si = o.imports.first ?? o.legacyImports.first?.object else { continue }
             var byCluster: [String: (endpoints: Int, ready: Int)] = [:]
@@ -21,7 +23,6 @@ extension ClusterSetStore {
                 }
                 byCluster[s.cluster] = c
             }
-            clusterSet.formUnion(order)
             services.append(StoreReport.Service(
                 namespace: key.namespace, name: key.name, type: si.type == .headless ? "Headless" : "ClusterSetIP",
                 clustersetIPs: si.ips.map(\.description),
@@ -31,7 +32,6 @@ extension ClusterSetStore {
                                                connected: conn.connected.map { $0.contains(name) } ?? true)
                 }))
         }
-        services.sort { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         var connections: [StoreReport.Connection] = []
         for i in gatewayIndexes() {
             guard case .gateway(let g) = entries[i].object, g.isActive else { continue }
@@ -40,7 +40,7 @@ extension ClusterSetStore {
             }
         }
         connections.sort { ($0.gateway, $0.cluster) < ($1.gateway, $1.cluster) }
-        return StoreReport(services: services, clusters: clusterSet.sorted(), localCluster: conn.local,
+        return StoreReport(services: services, servicesTotal: keys.count, clusters: clusterSet.sorted(), localCluster: conn.local,
                            connected: conn.connected.map { $0.sorted() }, connections: connections,
                            objects: objectCount, ignored: ignoredCounts)
     }

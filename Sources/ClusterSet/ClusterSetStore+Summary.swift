@@ -1,6 +1,13 @@
 import AnswerTable
 
 extension ClusterSetStore {
+    /// Every cluster that exports a slice (one pass over the entries).
+    func clusterNameSet() -> Set<String> {
+        var ids: Set<UInt32> = []
+        for i in entries.indexes where entries[i].kind == .slice || entries[i].kind == .legacySlice { ids.insert(entries[i].cluster) }
+        return Set(ids.map(clusterName))
+    }
+
     /// The gauges of `/metrics`: counted from the entries in one pass, without building
     /// each service's objects (a scrape at 100,000 services stays a few milliseconds).
     public func summary() -> StoreSummary {

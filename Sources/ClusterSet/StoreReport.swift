@@ -28,7 +28,10 @@ public struct StoreReport: Sendable {
         public var status: String
     }
 
+    /// The first services in name order (all of them, or as many as asked for).
     public var services: [Service]
+    /// How many services there are in all.
+    public var servicesTotal: Int
     /// Every cluster seen in the objects, sorted.
     public var clusters: [String]
     /// The local cluster (configured, or an active Gateway's own id).
@@ -40,6 +43,5 @@ public struct StoreReport: Sendable {
     /// Objects held but not used, by reason.
     public var ignored: [String: Int]
 
-    public var endpointCount: Int { services.reduce(0) { $0 + $1.clusters.reduce(0) { $0 + $1.endpoints } } }
     public var connectedClusterCount: Int { connected.map { Set($0).union(localCluster.map { [$0] } ?? []).count } ?? clusters.count }
 }

@@ -18,10 +18,14 @@ struct Show: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The server's HTTP endpoint.", valueName: "URL"))
     var server: String = "http://" + Serve.defaultHTTP
 
+    @Flag(name: .long, help: "Every service, not the first 1,000 (a large state is slow to make and read).")
+    var all = false
+
     func run() throws {
         let body: [UInt8]
         do {
-            body = try PlainHTTP.get(server.hasSuffix("/") ? server + "debug/state" : server + "/debug/state")
+            let base = server.hasSuffix("/") ? String(server.dropLast()) : server
+            body = try PlainHTTP.get(base + "/debug/state" + (all ? "?services=all" : ""))
         } catch {
             throw StartupError(description: "\(server): \(error)", status: 1)
         }
@@ -35,6 +39,10 @@ struct Show: ParsableCommand {
         case .connections: rows = Self.connections(state)
         }
         print(Self.table(rows), terminator: "")
+        if what != .connections, state["servicesTruncated"] as? Bool == true {
+            let shown = (state["services"] as? [Any])?.count ?? 0
+            print("(from the first \(shown) of \(state["servicesTotal"] as? Int ?? 0) services; --all for every one)")
+        }
     }
 
     static func services(_ state: [String: Any]) -> [[String]] {
