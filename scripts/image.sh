@@ -35,7 +35,7 @@ mirror() {
     if [ -n "${DEBIAN_MIRROR:-}" ]; then echo "$DEBIAN_MIRROR"; return; fi
     local m
     m=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-        | grep -v security | head -1 | awk '{print ($1 == "deb") ? $2 : $2}')
+        | grep -v security | awk 'NR == 1 {print $2}')
     echo "${m:-http://deb.debian.org/debian}"
 }
 
@@ -219,12 +219,12 @@ check() {
     log "SIGTERM: exit 0"
 
     echo
-    echo "image $IMAGE: $(buildah images --format '{{.Size}}' "$IMAGE" | head -1)"
+    echo "image $IMAGE: $(buildah images --format '{{.Size}}' "$IMAGE" | awk 'NR == 1')"
     echo "what takes the space (MiB, uncompressed):"
     du -xsm "$mnt"/usr/local/bin/sextant "$mnt"/usr/lib/x86_64-linux-gnu "$mnt"/usr/lib/"$(uname -m)"-linux-gnu \
         "$mnt"/usr/share "$mnt"/usr/bin "$mnt"/var "$mnt"/etc 2>/dev/null | sed "s#$mnt##" | sort -u -k2 | sort -rn
     echo "largest shared libraries:"
-    find "$mnt"/usr/lib "$mnt"/lib -name '*.so*' -type f -printf '%s %p\n' 2>/dev/null | sort -rn | head -8 \
+    find "$mnt"/usr/lib "$mnt"/lib -name '*.so*' -type f -printf '%s %p\n' 2>/dev/null | sort -rn | awk 'NR <= 8' \
         | awk -v m="$mnt" '{sub(m, "", $2); printf "  %6.1f MiB %s\n", $1 / 1048576, $2}'
     echo "the binary's own libraries:"
     chroot "$mnt" /usr/bin/ldd /usr/local/bin/sextant | awk '{print "  " $1}'
