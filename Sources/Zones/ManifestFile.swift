@@ -9,21 +9,16 @@ public struct ManifestProblem: Sendable, CustomStringConvertible {
     public let path: String
     public let object: String
     public let reason: String
-    /// The 1-based YAML document the object is in (`sextant check` turns it into a line).
-    public let document: Int?
+    /// Where the object's YAML document starts (1-based; nil in JSON): `sextant check`
+    /// prints it as file:line.
+    public let line: Int?
     public var description: String { "\(path): \(object): \(reason)" }
 
-    public init(path: String, object: String, reason: String, document: Int? = nil) {
+    public init(path: String, object: String, reason: String, line: Int? = nil) {
         self.path = path
         self.object = object
         self.reason = reason
-        self.document = document
-    }
-
-    /// N of a label `document N` or `document N item M`.
-    static func document(of label: String) -> Int? {
-        let words = label.split(separator: " ")
-        return words.count >= 2 && words[0] == "document" ? Int(words[1]) : nil
+        self.line = line
     }
 }
 
@@ -59,16 +54,17 @@ public enum ManifestFile {
         guard let text = String(data: bytes, encoding: .utf8) else {
             throw ZoneFileError(path: path, reason: "cannot read: not UTF-8 text")
         }
-        var documents: [Any] = []
+        // Each document with the line it starts on (YAML's marks; none in JSON).
+        var documents: [(value: Any, line: Int?)] = []
         do {
             if path.hasSuffix(".json") {
-                documents = [try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])]
+                documents = [(try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]), nil)]
             } else {
                 // Timestamps stay strings: they must survive the trip to JSON. The parser
                 // itself, not `load_all`: its sequence keeps a syntax error to itself and
                 // just ends, which would load half a file as if it were whole.
                 let parser = try Parser(yaml: text, resolver: Resolver.default.removing(.timestamp))
-                while let node = try parser.nextRoot() { documents.append(node.any) }
+                while let node = try parser.nextRoot() { documents.append((node.any, node.mark?.line)) }
             }
         } catch let e as YamlError {
             throw ZoneFileError(path: path, line: yamlLine(e), reason: "not valid YAML: \(yamlReason(e))")
@@ -76,28 +72,28 @@ public enum ManifestFile {
             throw ZoneFileError(path: path, reason: "not valid JSON: \(error.localizedDescription)")
         }
         var out = Contents()
-        for (i, doc) in documents.enumerated() {
+        for (i, (doc, line)) in documents.enumerated() {
             if doc is NSNull { continue }  // an empty document between two ---
             guard let dict = doc as? [String: Any] else {
-                out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "not an object", document: i + 1))
+                out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "not an object", line: line))
                 continue
             }
             if let k = dict["kind"] as? String, k.hasSuffix("List"), dict["items"] != nil || k == "List" {
                 guard let items = dict["items"] as? [Any] else {
-                    out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "a List without items", document: i + 1))
+                    out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "a List without items", line: line))
                     continue
                 }
-                for (j, item) in items.enumerated() { read(item, path: path, label: "document \(i + 1) item \(j + 1)", into: &out) }
+                for (j, item) in items.enumerated() { read(item, path: path, label: "document \(i + 1) item \(j + 1)", line: line, into: &out) }
             } else {
-                read(dict, path: path, label: "document \(i + 1)", into: &out)
+                read(dict, path: path, label: "document \(i + 1)", line: line, into: &out)
             }
         }
         return out
     }
 
-    static func read(_ value: Any, path: String, label: String, into out: inout Contents) {
+    static func read(_ value: Any, path: String, label: String, line: Int?, into out: inout Contents) {
         guard let dict = value as? [String: Any] else {
-            out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object", document: ManifestProblem.document(of: label)))
+            out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object", line: line))
             return
         }
         let kindText = dict["kind"] as? String ?? ""
@@ -109,14 +105,13 @@ public enum ManifestFile {
             return
         }
         guard JSONSerialization.isValidJSONObject(dict), let data = try? JSONSerialization.data(withJSONObject: dict) else {
-            out.problems.append(ManifestProblem(path: path, object: described, reason: "holds values JSON cannot carry",
-                                                document: ManifestProblem.document(of: label)))
+            out.problems.append(ManifestProblem(path: path, object: described, reason: "holds values JSON cannot carry", line: line))
             return
         }
         do {
             out.objects.append(try KubeObject.decode(kind: kind, json: data))
         } catch {
-            out.problems.append(ManifestProblem(path: path, object: described, reason: describe(error), document: ManifestProblem.document(of: label)))
+            out.problems.append(ManifestProblem(path: path, object: described, reason: describe(error), line: line))
         }
     }
 
@@ -161,10 +156,9 @@ public enum ManifestFile {
         case .object(let o): out.objects.append(o)
         case .other: out.otherKinds += 1
         case .bad(let what, let reason):
-            out.problems.append(ManifestProblem(path: path, object: what.isEmpty ? "object (\(label))" : what, reason: reason,
-                                                document: ManifestProblem.document(of: label)))
+            out.problems.append(ManifestProblem(path: path, object: what.isEmpty ? "object (\(label))" : what, reason: reason))
         case .notAnObject:
-            out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object", document: ManifestProblem.document(of: label)))
+            out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object"))
         }
     }
 

@@ -11,8 +11,8 @@ public struct ZoneFileError: Error, CustomStringConvertible, Sendable {
         self.reason = reason
     }
 
-    public var description: String {
-        if let line { return "\(path):\(line): \(reason)" }
-        return "\(path): \(reason)"
-    }
+    /// `path:line`, or the path alone.
+    public var location: String { line.map { "\(path):\($0)" } ?? path }
+
+    public var description: String { "\(location): \(reason)" }
 }

@@ -48,7 +48,8 @@ public struct ZoneFolder: Sendable {
             } catch {
                 throw ZoneFileError(path: directory, reason: "cannot list: \(error.localizedDescription)")
             }
-            for file in entries.sorted() where !file.hasPrefix(".") && ManifestFile.extensions.contains(where: { file.hasSuffix($0) }) {
+            let files = Self.files(entries)
+            for file in files.manifests {
                 let path = (directory as NSString).appendingPathComponent(file)
                 let m = try ManifestFile.load(path: path)
                 for p in m.problems { logger.warning("skipped an object: \(p)") }
@@ -56,14 +57,9 @@ public struct ZoneFolder: Sendable {
                 contents.objects += m.objects
                 contents.problems += m.problems
             }
-            for file in entries.sorted() where file.hasSuffix(".zone") && !file.hasPrefix(".") {
+            for file in files.zoneFiles {
                 let path = (directory as NSString).appendingPathComponent(file)
-                let stem = String(file.dropLast(".zone".count))
-                let origin: DNSName
-                do { origin = try DNSName(stem) } catch {
-                    throw ZoneFileError(path: path, reason: "the file name does not give an origin: \(error)")
-                }
-                let zone = try ZoneFile.load(path: path, origin: origin)
+                let zone = try Self.loadZone(path: path, file: file)
                 if zones.contains(where: { $0.apex == zone.apex }) {
                     throw ZoneFileError(path: path, reason: "zone \(zone.apex) is already loaded from another file")
                 }
@@ -76,5 +72,21 @@ public struct ZoneFolder: Sendable {
         }
         contents.zones = zones
         return contents
+    }
+
+    /// Of a folder's entries, the ones read, in name order: manifests (`*.yaml`, `*.yml`,
+    /// `*.json`) and zone files (`*.zone`); hidden files (Kubernetes' `..data`) left out.
+    public static func files(_ entries: [String]) -> (manifests: [String], zoneFiles: [String]) {
+        let visible = entries.sorted().filter { !$0.hasPrefix(".") }
+        return (visible.filter { f in ManifestFile.extensions.contains { f.hasSuffix($0) } }, visible.filter { $0.hasSuffix(".zone") })
+    }
+
+    /// A zone file, its default origin its name without `.zone`.
+    public static func loadZone(path: String, file: String) throws(ZoneFileError) -> ZoneContent {
+        let origin: DNSName
+        do { origin = try DNSName(String(file.dropLast(".zone".count))) } catch {
+            throw ZoneFileError(path: path, reason: "the file name does not give an origin: \(error)")
+        }
+        return try ZoneFile.load(path: path, origin: origin)
     }
 }

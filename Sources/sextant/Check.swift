@@ -28,38 +28,29 @@ struct Check: ParsableCommand {
         guard FileManager.default.fileExists(atPath: zones, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw StartupError(description: "\(zones): no such directory", status: 2)
         }
-        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: zones)) ?? []).sorted().filter { !$0.hasPrefix(".") }
-        var errors = 0, warnings = 0, objects = 0, files = 0
+        let files = ZoneFolder.files((try? FileManager.default.contentsOfDirectory(atPath: zones)) ?? [])
+        var errors = 0, warnings = 0, objects = 0
         var apexes: [DNSName: String] = [:]
         func say(_ line: String) { print(line) }
 
-        for file in entries where ManifestFile.extensions.contains(where: { file.hasSuffix($0) }) {
+        for file in files.manifests {
             let path = (zones as NSString).appendingPathComponent(file)
-            files += 1
             do {
                 let m = try ManifestFile.load(path: path)
                 objects += m.objects.count
-                let starts = Self.documentLines(path: path)
                 for p in m.problems {
                     warnings += 1
-                    let line = p.document.flatMap { $0 <= starts.count ? ":\(starts[$0 - 1])" : nil } ?? ""
-                    say("\(path)\(line): warning: \(p.object) is skipped: \(p.reason)")
+                    say("\(path)\(p.line.map { ":\($0)" } ?? ""): warning: \(p.object) is skipped: \(p.reason)")
                 }
             } catch {
                 errors += 1
-                say("\(Self.located(error)): error: \(error.reason)")
+                say("\(error.location): error: \(error.reason)")
             }
         }
-        for file in entries where file.hasSuffix(".zone") {
+        for file in files.zoneFiles {
             let path = (zones as NSString).appendingPathComponent(file)
-            files += 1
-            guard let origin = try? DNSName(String(file.dropLast(".zone".count))) else {
-                errors += 1
-                say("\(path): error: the file name does not give an origin")
-                continue
-            }
             do {
-                let z = try ZoneFile.load(path: path, origin: origin)
+                let z = try ZoneFolder.loadZone(path: path, file: file)
                 if let other = apexes[z.apex] {
                     errors += 1
                     say("\(path): error: zone \(z.apex) is already loaded from \(other)")
@@ -67,36 +58,14 @@ struct Check: ParsableCommand {
                 apexes[z.apex] = path
             } catch {
                 errors += 1
-                say("\(Self.located(error)): error: \(error.reason)")
+                say("\(error.location): error: \(error.reason)")
             }
         }
         for z in zone where (try? DNSName(z)) == nil {
             errors += 1
             say("--zone \(z): error: not a domain name")
         }
-        say("sextant check: \(files) files, \(objects) objects, \(apexes.count) zone files; \(errors) errors, \(warnings) objects skipped")
+        say("sextant check: \(files.manifests.count + files.zoneFiles.count) files, \(objects) objects, \(apexes.count) zone files; \(errors) errors, \(warnings) objects skipped")
         if errors + warnings > 0 { throw ExitCode(1) }
-    }
-
-    static func located(_ e: ZoneFileError) -> String { e.line.map { "\(e.path):\($0)" } ?? e.path }
-
-    /// Where each YAML document starts (1-based lines; JSON: the file is one document).
-    static func documentLines(path: String) -> [Int] {
-        guard path.hasSuffix(".yaml") || path.hasSuffix(".yml"),
-              let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [1] }
-        // A document starts at the first content line, and after each `---` line (a
-        // leading `---` only opens the first one).
-        var starts: [Int] = []
-        var content = false
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.hasPrefix("---") {
-                if content || !starts.isEmpty { starts.append(i + 2) }
-                content = true
-            } else if !content && !line.allSatisfy(\.isWhitespace) && !line.hasPrefix("#") {
-                starts.append(i + 1)
-                content = true
-            }
-        }
-        return starts.isEmpty ? [1] : starts
     }
 }

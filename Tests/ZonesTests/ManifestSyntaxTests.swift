@@ -27,11 +27,14 @@ import Testing
         }
     }
 
-    @Test func documentNumbersComeWithProblems() throws {
-        let dir = try folder(["m.yaml": Self.good + "---\n" + "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceImport\nmetadata: {namespace: b}\n"])
+    @Test func problemsComeWithTheLineTheirDocumentStartsOn() throws {
+        let before = Self.good + "---\n"
+        let dir = try folder(["m.yaml": before + "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceImport\nmetadata: {namespace: b}\n"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let m = try ManifestFile.load(path: dir + "/m.yaml")
         #expect(m.objects.count == 1)
-        #expect(m.problems.map(\.document) == [2])
+        let second = before.filter { $0 == "\n" }.count + 1
+        #expect(second == 6)  // four lines, `---` on the fifth
+        #expect(m.problems.map(\.line) == [second])
     }
 }
