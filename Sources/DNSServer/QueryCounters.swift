@@ -54,25 +54,22 @@ public final class QueryCounters: @unchecked Sendable {
     @inline(__always)
     public func count(reply: UnsafeRawPointer, length: Int) {
         guard length >= Wire.Header.size else { return }
-        let flags = reply.load(fromByteOffset: 2, as: UInt8.self)
-        let rcode = Int(reply.load(fromByteOffset: 3, as: UInt8.self) & 0x0F)
-        let qdcount = Int(reply.load(fromByteOffset: 4, as: UInt8.self)) << 8 | Int(reply.load(fromByteOffset: 5, as: UInt8.self))
+        let r = UnsafeRawBufferPointer(start: reply, count: length)
+        let flags = r.u16(at: Wire.Header.flags)
+        let rcode = Int(flags & Wire.Flag.rcodeMask)
         var type = Self.typeCount - 1
-        if qdcount == 1 {
+        if r.u16(at: Wire.Header.qdcount) == 1 {
             // The reply's question is ours and uncompressed: labels up to the root.
             var i = Wire.Header.size
             while i < length {
-                let l = Int(reply.load(fromByteOffset: i, as: UInt8.self))
-                if l == 0 || l > 63 { break }
+                let l = Int(r[i])
+                if l == 0 || l > Wire.Name.maxLabelLength { break }
                 i += 1 + l
             }
-            if i + 2 < length {
-                let t = UInt16(reply.load(fromByteOffset: i + 1, as: UInt8.self)) << 8 | UInt16(reply.load(fromByteOffset: i + 2, as: UInt8.self))
-                type = Self.typeIndex(t)
-            }
+            if i + 2 < length { type = Self.typeIndex(r.u16(at: i + 1)) }
         }
         add(type * Self.rcodeCount + min(rcode, Self.rcodeCount - 1))
-        if flags & 0x02 != 0 { add(Self.truncatedSlot) }
+        if flags & Wire.Flag.tc != 0 { add(Self.truncatedSlot) }
     }
 
     /// A message that got no reply (unparseable, or a reply sent to us).
@@ -82,15 +79,15 @@ public final class QueryCounters: @unchecked Sendable {
     @inline(__always)
     static func typeIndex(_ t: UInt16) -> Int {
         switch t {
-        case 1: 0
-        case 28: 1
-        case 33: 2
-        case 16: 3
-        case 6: 4
-        case 2: 5
-        case 255: 6
-        case 12: 7
-        case 5: 8
+        case RRType.a.rawValue: 0
+        case RRType.aaaa.rawValue: 1
+        case RRType.srv.rawValue: 2
+        case RRType.txt.rawValue: 3
+        case RRType.soa.rawValue: 4
+        case RRType.ns.rawValue: 5
+        case RRType.any.rawValue: 6
+        case RRType.ptr.rawValue: 7
+        case RRType.cname.rawValue: 8
         default: typeCount - 1
         }
     }

@@ -206,16 +206,9 @@ public enum Responder {
     /// SERVFAIL before the first complete data (never an NXDOMAIN a resolver would cache),
     /// with Extended DNS Error 14 "Not Ready" when the query has EDNS (RFC 8914 §4.15).
     static func writeNotReady(query: UnsafeRawBufferPointer, question: Question, edns: EDNSQuery?, out: UnsafeMutableRawBufferPointer) -> Int {
-        var o = writeReply(query: query, question: question, edns: edns, rcode: .servFail, aa: false, out: out)
+        let o = writeReply(query: query, question: question, edns: edns, rcode: .servFail, aa: false, out: out)
         guard edns != nil else { return o }
-        let ede = Wire.EDNS.optionHeaderSize + 2
-        let rdlength = o - 2
-        out.put16(UInt16(ede), at: rdlength)
-        out.put16(Wire.EDNS.extendedErrorOption, at: o)
-        out.put16(2, at: o + 2)
-        out.put16(Wire.EDNS.edeNotReady, at: o + 4)
-        o += ede
-        return o
+        return appendEDE(Wire.EDNS.edeNotReady, length: o, limit: out.count, out: out)
     }
 
     /// A positive answer from a precompiled blob, or TC when it does not fit `limit`.
