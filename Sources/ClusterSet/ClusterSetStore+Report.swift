@@ -1,5 +1,3 @@
-import AnswerTable
-
 extension ClusterSetStore {
     /// The store's services, clusters and connectivity as operators read them: the first
     /// `limit` services in name order (nil: all), the clusters of every service. For

@@ -375,7 +375,7 @@ public final class ClusterSetStore {
                 if setTables(key, nil) { namespacesChanged = true }
                 continue
             }
-            guard Self.isLabel(key.name), Self.isLabel(key.namespace) else {
+            guard ServiceTableWriter.isLabel(key.name), ServiceTableWriter.isLabel(key.namespace) else {
                 unnamable.insert(key)
                 if setTables(key, nil) { namespacesChanged = true }
                 continue
@@ -496,7 +496,6 @@ public final class ClusterSetStore {
         return b.buildNameTable(counters: counters)
     }
 
-    static func isLabel(_ s: String) -> Bool { ServiceTableWriter.isLabel(s) }
 
     func objectsOf(_ key: ServiceKey) -> ServiceObjects {
         var o = ServiceObjects()

@@ -1,5 +1,3 @@
-import AnswerTable
-
 /// Where an object came from. Sources live side by side in one store; a re-list or a
 /// reload replaces only its own source's objects.
 public enum ObjectSource: String, Sendable, Hashable {

@@ -1,5 +1,3 @@
-import AnswerTable
-
 /// The store's objects by key: entries in one array at stable indexes (a freed index is
 /// reused), found through an open-addressing index of 4-byte slots.
 ///

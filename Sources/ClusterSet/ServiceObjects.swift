@@ -1,5 +1,3 @@
-import AnswerTable
-
 /// Everything the store holds for one service, already sorted into roles by layout.
 struct ServiceObjects: Sendable {
     var imports: [ServiceImport] = []

@@ -14,8 +14,6 @@ struct ServiceResolver {
     /// (`ServiceTableWriter+Clusters`) rather than compiled; tests compare the two.
     var synthesizesClusterNames = true
 
-    static let srvPriority = ServiceTableWriter.srvPriority
-    static let srvWeight = ServiceTableWriter.srvWeight
     static let weightAnnotation = "sextant.io/weight."
     static let publishNotReady = "lighthouse.submariner.io/publish-not-ready-addresses"
 

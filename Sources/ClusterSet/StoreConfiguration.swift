@@ -1,4 +1,3 @@
-import AnswerTable
 import DNSWire
 
 /// How the store turns objects into answers.

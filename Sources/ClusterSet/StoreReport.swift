@@ -1,5 +1,3 @@
-import AnswerTable
-
 /// What the store holds, for operators: `/debug/state`, `sextant show` and the gauges of
 /// `/metrics`. Names and addresses appear here, never in metric labels.
 public struct StoreReport: Sendable {
@@ -43,5 +41,4 @@ public struct StoreReport: Sendable {
     /// Objects held but not used, by reason.
     public var ignored: [String: Int]
 
-    public var connectedClusterCount: Int { connected.map { Set($0).union(localCluster.map { [$0] } ?? []).count } ?? clusters.count }
 }

@@ -1,5 +1,3 @@
-import AnswerTable
-
 /// Counts of what the store holds, for the gauges of `/metrics`.
 public struct StoreSummary: Sendable {
     public var services: Int
@@ -10,6 +8,4 @@ public struct StoreSummary: Sendable {
     /// Of `clusters`, those connected (all of them without a connectivity source).
     public var connectedClusters: Int
     public var objects: Int
-    /// Whether Gateway objects decide connectivity.
-    public var hasConnectivitySource: Bool
 }

@@ -49,8 +49,8 @@ final class UDPWorker: @unchecked Sendable {
     /// datagram's reply buffer, where the reply's question goes.
     private let questions: UnsafeMutableBufferPointer<Question?>
 
-    /// Per-worker counters, read by the metrics exporter without synchronisation
-    /// (approximate by design: they only grow).
+    /// Datagrams received, replies sent, send failures: kept by the worker, not exported
+    /// (`/metrics` reads `queries`).
     private(set) var counters = Counters()
     /// Replies by type and rcode, truncated replies, dropped messages: this worker
     /// writes them, a scrape sums them.
@@ -59,7 +59,6 @@ final class UDPWorker: @unchecked Sendable {
     struct Counters {
         var received = 0
         var answered = 0
-        var dropped = 0
         var sendErrors = 0
     }
 
@@ -275,7 +274,6 @@ final class UDPWorker: @unchecked Sendable {
                 len = Responder.respond(to: query, table: table, transport: .udp, scratch: scratch, out: reply)
             }
             if len == 0 {
-                counters.dropped &+= 1
                 queries.dropped()
                 continue
             }

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import ArgumentParser
-import AnswerTable
 import ClusterSet
 import DNSWire
 import Foundation

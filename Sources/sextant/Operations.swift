@@ -1,4 +1,3 @@
-import AnswerTable
 import ClusterSet
 import ClusterSync
 import DNSServer

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import AnswerTable
 import ClusterSet
 import DNSServer
 import Dispatch

@@ -1,4 +1,3 @@
-import AnswerTable
 import ClusterSet
 import DNSWire
 import Dispatch

@@ -1,5 +1,3 @@
-import AnswerTable
-
 /// A value kept behind one immutable reference, copied on write.
 ///
 /// The store and the compiler copy objects around; a struct of several arrays and

@@ -1,5 +1,3 @@
-import AnswerTable
-
 /// `submariner.io/v1` Gateway: which remote clusters the local gateway reaches.
 public struct Gateway: Decodable, Sendable, Equatable {
     public struct Connection: Sendable, Equatable {

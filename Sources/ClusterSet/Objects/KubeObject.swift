@@ -1,4 +1,3 @@
-import AnswerTable
 import Foundation
 
 /// The kinds of object Sextant reads.

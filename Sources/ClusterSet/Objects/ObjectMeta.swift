@@ -1,5 +1,3 @@
-import AnswerTable
-
 /// The parts of `metadata` Sextant reads, packed into one byte array.
 ///
 /// The store keeps every object for as long as it exists; an EndpointSlice's name

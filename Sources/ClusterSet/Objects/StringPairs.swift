@@ -1,5 +1,3 @@
-import AnswerTable
-
 /// Labels or annotations: a handful of key/value pairs packed into one byte array.
 ///
 /// The store holds every object it watches for as long as it exists, and an
