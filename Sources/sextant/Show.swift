@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Foundation
+import OpsHTTP
 
 /// `sextant show services|clusters|connections`: a running server's view, read from its
 /// `/debug/state`, as tables in the manner of `subctl show`.

@@ -3,30 +3,29 @@ import Glibc
 #endif
 
 /// A GET over plain HTTP/1.1 for `sextant show`: the operations endpoint only, so no TLS,
-/// no redirects, a 5 s limit and a 16 MiB body at most.
-enum PlainHTTP {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+/// no redirects, a 5 s limit and a 16 MiB body at most. Addresses and the head's end are
+/// read as the server reads them (`HTTPServer.split`, `HTTPServer.headEnd`).
+public enum PlainHTTP {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    static func get(_ url: String) throws(Failure) -> [UInt8] {
+    public static func get(_ url: String) throws(Failure) -> [UInt8] {
         guard url.hasPrefix("http://") else { throw Failure(description: "only http:// URLs") }
         let rest = url.dropFirst("http://".count)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = String(rest[..<slash])
         let path = slash == rest.endIndex ? "/" : String(rest[slash...])
-        var host = authority, port = "80"
-        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
-            host = String(authority[authority.index(after: authority.startIndex)..<close])
-            if authority[close...].hasPrefix("]:") { port = String(authority[authority.index(close, offsetBy: 2)...]) }
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = String(authority[..<colon])
-            port = String(authority[authority.index(after: colon)...])
+        let host: String, port: UInt16
+        do {
+            (host, port) = try HTTPServer.split(authority.hasSuffix("]") || !authority.contains(":") ? authority + ":80" : authority)
+        } catch {
+            throw Failure(description: "\(url): not http://HOST[:PORT]/")
         }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, port, &hints, &result) == 0, let info = result else { throw Failure(description: "cannot resolve \(host)") }
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let info = result else { throw Failure(description: "cannot resolve \(host)") }
         defer { freeaddrinfo(result) }
         let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
@@ -50,13 +49,11 @@ enum PlainHTTP {
             if n == 0 { break }
             response += buffer[0..<n]
         }
-        guard let end = response.indices.dropLast(3).first(where: { response[$0] == 13 && response[$0 + 1] == 10 && response[$0 + 2] == 13 && response[$0 + 3] == 10 }) else {
-            throw Failure(description: "not an HTTP response")
-        }
-        let statusLine = String(decoding: response[..<(response.firstIndex(of: 13) ?? end)], as: UTF8.self)
+        guard let bodyStart = HTTPServer.headEnd(response) else { throw Failure(description: "not an HTTP response") }
+        let statusLine = String(decoding: response[..<(response.firstIndex(of: 13) ?? bodyStart)], as: UTF8.self)
         let parts = statusLine.split(separator: " ")
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else { throw Failure(description: "not an HTTP response") }
         guard status == 200 else { throw Failure(description: "HTTP \(status)") }
-        return Array(response[(end + 4)...])
+        return Array(response[bodyStart...])
     }
 }
