@@ -28,6 +28,15 @@ public final class ClusterSync: Sendable {
     /// Each kind's reflector statistics and its watch events (upserts, deletes).
     private let perKind = Mutex<[ObjectKind: (statistics: ReflectorStatistics, upserts: Int, deletes: Int, unavailable: Bool)]>([:])
 
+    /// The API resource of each watched kind (also the metrics' `resource` label).
+    public static func resourceName(_ kind: ObjectKind) -> String {
+        switch kind {
+        case .serviceImport: "serviceimports"
+        case .endpointSlice: "endpointslices"
+        case .gateway: "gateways"
+        }
+    }
+
     /// Lighthouse's EndpointSlice selector (kubernetes-watch.md §4.1, objects.md).
     public static let endpointSliceSelector = "endpointslice.kubernetes.io/managed-by=lighthouse-agent.submariner.io"
 
@@ -41,11 +50,11 @@ public final class ClusterSync: Sendable {
         self.logger = logger
         let ns: String? = layout == .broker ? brokerNamespace : nil
         resources = [
-            .serviceImport: APIResource(group: "multicluster.x-k8s.io", version: "v1alpha1", resource: "serviceimports", namespace: ns),
-            .endpointSlice: APIResource(group: "discovery.k8s.io", version: "v1", resource: "endpointslices", namespace: ns,
+            .serviceImport: APIResource(group: "multicluster.x-k8s.io", version: "v1alpha1", resource: Self.resourceName(.serviceImport), namespace: ns),
+            .endpointSlice: APIResource(group: "discovery.k8s.io", version: "v1", resource: Self.resourceName(.endpointSlice), namespace: ns,
                                         labelSelector: Self.endpointSliceSelector),
             // Gateways live in the Submariner operator's namespace, whatever the layout.
-            .gateway: APIResource(group: "submariner.io", version: "v1", resource: "gateways"),
+            .gateway: APIResource(group: "submariner.io", version: "v1", resource: Self.resourceName(.gateway)),
         ]
     }
 
@@ -61,7 +70,7 @@ public final class ClusterSync: Sendable {
         let kinds = perKind.withLock { $0 }
         return ObjectKind.allCases.map { kind in
             let k = kinds[kind]
-            return SyncReport(kind: kind, resource: resources[kind]?.resource ?? kind.rawValue, listed: done.contains(kind),
+            return SyncReport(kind: kind, resource: Self.resourceName(kind), listed: done.contains(kind),
                               unavailable: k?.unavailable ?? false, lists: k?.statistics.lists ?? 0,
                               relists: k?.statistics.relists ?? [:], restarts: k?.statistics.restarts ?? [:],
                               upserts: k?.upserts ?? 0, deletes: k?.deletes ?? 0, rejected: rejects[kind] ?? 0)

@@ -20,9 +20,6 @@ final class Operations: Sendable {
     /// The state file the API's objects were restored from at start, if they were.
     let restoredFrom: String?
 
-    /// The API resources of the watched kinds (metric labels).
-    static let resourceNames: [ObjectKind: String] = [.serviceImport: "serviceimports", .endpointSlice: "endpointslices", .gateway: "gateways"]
-
     /// Event → published table, in seconds: cumulative counts per bound, count, sum.
     static let latencyBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
     /// The store's gauges as of a table generation: a walk of every object (0.1 s at
@@ -127,7 +124,7 @@ final class Operations: Sendable {
         let reported = sync?.report() ?? []
         let kinds = ObjectKind.allCases.map { kind in
             reported.first { $0.kind == kind }
-                ?? SyncReport(kind: kind, resource: Self.resourceNames[kind] ?? kind.rawValue, listed: false, unavailable: false, lists: 0,
+                ?? SyncReport(kind: kind, resource: ClusterSync.resourceName(kind), listed: false, unavailable: false, lists: 0,
                               relists: [:], restarts: [:], upserts: 0, deletes: 0, rejected: 0)
         }
         p.family("sextant_watch_events_total", .counter, "Watch events received, by resource and type.")
