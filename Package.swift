@@ -68,6 +68,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // OpenSSL's libcrypto (X25519, SHA-256): already a dependency of libcurl.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // The bundled gateway: Submariner's data model, the endpoint exchange, WireGuard
+        // and VXLAN cables, routes and rules over rtnetlink, the packet filter. The DNS
+        // server never imports it.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "CCrypto", "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Sockets, workers, limits.
         .target(
             name: "DNSServer",
@@ -88,13 +100,14 @@ let package = Package(
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "DNSServer", "Zones", "AnswerTable", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim", "OpsHTTP",
+                "DNSServer", "Zones", "AnswerTable", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim", "OpsHTTP", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "OpsHTTPTests", dependencies: ["OpsHTTP"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "ClusterSetTests", dependencies: ["AnswerTable", "ClusterSet", "DNSWire", "DNSServer"], exclude: ["broker-layout.json"]),
         .testTarget(name: "ZonesTests", dependencies: ["Zones", "AnswerTable", "ClusterSet", "DNSWire"]),
         .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "AnswerTable", "ClusterSet", "DNSWire"]),

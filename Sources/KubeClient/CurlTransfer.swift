@@ -63,6 +63,12 @@ final class CurlTransfer {
     /// Performs `GET url`. `onBody` gets the body bytes of a 2xx response as they come and
     /// returns false to stop; other statuses keep their first 64 KiB in `errorBody`.
     func get(_ url: String, token: String?, onBody: @escaping (UnsafeRawBufferPointer) -> Bool) -> Outcome {
+        perform("GET", url, token: token, body: nil, onBody: onBody)
+    }
+
+    /// Performs `method url` with a JSON `body` (POST, PUT, DELETE); the same rules as `get`.
+    func perform(_ method: String, _ url: String, token: String?, body: [UInt8]?,
+                 onBody: @escaping (UnsafeRawBufferPointer) -> Bool) -> Outcome {
         curl_easy_reset(handle)
         headers = []
         stalled = false
@@ -76,7 +82,14 @@ final class CurlTransfer {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         list = curl_slist_append(list, "Accept: application/json")
         if let t = token, !t.isEmpty { list = curl_slist_append(list, "Authorization: Bearer \(t)") }
+        if body != nil { list = curl_slist_append(list, "Content-Type: application/json") }
         defer { curl_slist_free_all(list) }
+        if method != "GET" { ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) }
+        if let body {
+            ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+            // COPYPOSTFIELDS: curl keeps its own copy, so the array may go before the transfer ends.
+            body.withUnsafeBytes { raw in _ = ccurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress)) }
+        }
 
         let me = Unmanaged.passUnretained(self).toOpaque()
         ccurl_setopt_string(handle, CURLOPT_URL, url)

@@ -56,3 +56,21 @@ struct JSONLogHandler: LogHandler {
         return out + "\""
     }
 }
+
+extension JSONLogHandler {
+    /// The process's log handler: JSON lines or swift-log's text lines, on stderr.
+    static func bootstrap(level name: String, format: String) {
+        let level = Logger.Level(rawValue: name.lowercased()) ?? .info
+        let json = format == "json"
+        LoggingSystem.bootstrap { label in
+            if json {
+                var h = JSONLogHandler(label: label)
+                h.logLevel = level
+                return h
+            }
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+    }
+}

@@ -141,18 +141,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
-        let json = logFormat == "json"
-        LoggingSystem.bootstrap { label in
-            if json {
-                var h = JSONLogHandler(label: label)
-                h.logLevel = level
-                return h
-            }
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
+        JSONLogHandler.bootstrap(level: logLevel, format: logFormat)
         let logger = Logger(label: "sextant")
 
         let addresses = (listen.isEmpty ? [Self.defaultListen] : listen).compactMap { try? ListenAddress(parsing: $0) }

@@ -26,6 +26,27 @@ enum Signals {
     ///   (the state file's last write).
     static func install(server: Server, loader: ZonesLoader, publisher: StorePublisher, logger: Logger,
                         beforeExit: @escaping @Sendable () -> Void = {}) {
+        install(signals: [SIGTERM, SIGINT, SIGHUP], logger: logger) { sig in
+            switch sig {
+            case SIGHUP:
+                loader.reload(into: publisher)
+            default:
+                logger.info("stopping", metadata: ["signal": "\(sig)"])
+                // No new TCP connection; what was already asked is answered; within
+                // the grace time (the kubelet waits 10 s by default, our pods say so).
+                let start = DispatchTime.now().uptimeNanoseconds
+                server.shutdown(grace: Self.grace) {
+                    let ms = (DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+                    logger.info("stopped", metadata: ["after-ms": "\(ms)", "tcp-left": "\(server.openTCPConnections)"])
+                    beforeExit()
+                    exit(0)
+                }
+            }
+        }
+    }
+
+    /// Routes `signals` to `handle`, called on a queue of its own with the signal number.
+    static func install(signals: [Int32], logger: Logger, handle: @escaping @Sendable (Int32) -> Void) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             logger.error("cannot create the signal pipe; signals keep their default action")
@@ -40,27 +61,11 @@ enum Signals {
         let s = DispatchSource.makeReadSource(fileDescriptor: fds[0], queue: queue)
         s.setEventHandler {
             var sig: UInt8 = 0
-            while read(fds[0], &sig, 1) == 1 {
-                switch Int32(sig) {
-                case SIGHUP:
-                    loader.reload(into: publisher)
-                default:
-                    logger.info("stopping", metadata: ["signal": "\(sig)"])
-                    // No new TCP connection; what was already asked is answered; within
-                    // the grace time (the kubelet waits 10 s by default, our pods say so).
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    server.shutdown(grace: Self.grace) {
-                        let ms = (DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
-                        logger.info("stopped", metadata: ["after-ms": "\(ms)", "tcp-left": "\(server.openTCPConnections)"])
-                        beforeExit()
-                        exit(0)
-                    }
-                }
-            }
+            while read(fds[0], &sig, 1) == 1 { handle(Int32(sig)) }
         }
         s.resume()
         source = s
-        for sig in [SIGTERM, SIGINT, SIGHUP] {
+        for sig in signals {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = signalHandler
             sigemptyset(&action.sa_mask)

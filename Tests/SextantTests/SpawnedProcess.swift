@@ -12,6 +12,8 @@ import Glibc
 final class SpawnedProcess {
     let pid: pid_t
     private var exited = false
+    /// The wait status once reaped.
+    private(set) var waitStatus: Int32?
 
     init(_ argv: [String], log: String) throws {
         var actions = posix_spawn_file_actions_t()
@@ -38,7 +40,7 @@ final class SpawnedProcess {
     var isRunning: Bool {
         if exited { return false }
         var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) == pid { exited = true }
+        if waitpid(pid, &status, WNOHANG) == pid { exited = true; waitStatus = status }
         return !exited
     }
 
@@ -54,6 +56,27 @@ final class SpawnedProcess {
             waitpid(pid, &status, 0)
             exited = true
         }
+    }
+
+    /// Waits for the end; the exit status (128 + signal for a signal).
+    func wait() -> Int32 {
+        if !exited {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            exited = true
+            waitStatus = status
+        }
+        let s = waitStatus ?? 0
+        return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f)
+    }
+
+    /// Runs `argv` to its end: its exit status and its output (stdout and stderr).
+    static func run(_ argv: [String]) throws -> (status: Int32, output: String) {
+        let log = NSTemporaryDirectory() + "sextant-run-\(getpid())-\(UUID().uuidString.prefix(8)).log"
+        defer { unlink(log) }
+        let p = try SpawnedProcess(argv, log: log)
+        let status = p.wait()
+        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
     deinit { stop() }

@@ -1,0 +1,260 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Foundation
+import Logging
+
+/// The gateway: publishes this cluster's Endpoint, reads the others', and keeps the
+/// cable's peers, the routing table and rule, and the packet filter exactly matching
+/// them. One serial queue does all of it: at once on an exchange change, and every
+/// second (wireguard-go supervision, NAT address choice, drift repair).
+public final class GatewayEngine: @unchecked Sendable {
+    // @unchecked: every mutable member is touched only on `queue` (start and stop hop onto it).
+    public let configuration: GatewayConfiguration
+    private let exchange: any EndpointExchange
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "sextant.gateway")
+    private let routing: Routing
+    private let cable: any Cable
+    private let filter: PacketFilter?
+    private let recordPath: String
+    private var record: GatewayRecord
+    private var timer: DispatchSourceTimer?
+    private var localEndpoint: EndpointObject?
+    private var localCluster: ClusterObject?
+    private var lastStates: [String: CableState] = [:]
+    private var lastProblem: String?
+    private var skipped: Set<String> = []
+    private var stopped = false
+    /// Connections as of the last reconcile, for `sextant show connections`-like readers.
+    public private(set) var connections: [Connection] = []
+
+    public static let rulePriority: [GatewayConfiguration.Backend: UInt32] = [.wireguard: 150, .vxlan: 100]
+
+    public init(configuration c: GatewayConfiguration, exchange: any EndpointExchange, logger: Logger) throws(GatewayError) {
+        configuration = c
+        self.exchange = exchange
+        self.logger = logger
+        routing = try Routing()
+        switch c.backend {
+        case .wireguard:
+            cable = WireGuardCable(deviceName: c.interface, routing: routing, privateIP: c.privateIP, port: c.port, mtu: c.mtu,
+                                   psk: try WireGuardKey.presharedKey(from: c.pskText), program: c.wireguardProgram,
+                                   socketDirectory: c.wireguardSocketDirectory, logger: logger)
+        case .vxlan:
+            cable = VXLANCable(deviceName: c.interface, routing: routing, privateIP: c.privateIP, port: c.port, mtu: c.mtu, logger: logger)
+        }
+        filter = c.packetFilter == "none" ? nil : PacketFilter(iptables: c.packetFilter, logger: logger)
+        recordPath = GatewayRecord.path(directory: c.stateDirectory, clusterID: c.clusterID)
+        record = GatewayRecord(backend: c.backend.rawValue, device: cable.deviceName, table: cable.table,
+                               rulePriority: Self.rulePriority[c.backend] ?? cable.table, packetFilter: c.packetFilter,
+                               createdTables: [], wireguardSocketDirectory: c.wireguardSocketDirectory)
+    }
+
+    /// Cleans up after a different earlier run, makes the device, publishes, and starts
+    /// the loop. Throws what stops the gateway from starting at all.
+    public func start() throws(GatewayError) {
+        let outcome: Result<Void, GatewayError> = queue.sync {
+            do throws(GatewayError) {
+                try startOnQueue()
+                return .success(())
+            } catch {
+                // Nothing half-made stays behind: a device without peers, a rule, a record.
+                exchange.stop()
+                removeMade(by: record, cable: cable)
+                unlink(recordPath)
+                return .failure(error)
+            }
+        }
+        try outcome.get()
+    }
+
+    private func startOnQueue() throws(GatewayError) {
+        let c = configuration
+        guard try routing.addresses().contains(where: { $0.address == c.healthCheckIP }) else {
+            throw GatewayError("--health-check-ip \(c.healthCheckIP) is not an address of this host (it must be the gateway's own address inside the cluster CIDR)")
+        }
+        if let previous = GatewayRecord.load(recordPath) {
+            if previous.backend != record.backend || previous.device != record.device || previous.table != record.table {
+                logger.notice("an earlier run used another cable; removing what it made", metadata: [
+                    "backend": "\(previous.backend)", "device": "\(previous.device)"])
+                removeMade(by: previous, cable: nil)
+                record.createdTables = previous.createdTables
+            } else {
+                record.createdTables = previous.createdTables
+                logger.info("adopting what an earlier run made", metadata: ["device": "\(previous.device)"])
+            }
+        } else if let f = filter, let existing = f.existingNFTables() {
+            record.createdTables = PacketFilter.tables.filter { !existing.contains($0) }
+        }
+        try record.save(recordPath)
+
+        try Sysctl.write("net/ipv4/ip_forward", "1")
+        var backendConfig = try cable.start()
+        backendConfig["udp-port"] = "\(c.port)"
+        try Sysctl.write("net/ipv4/conf/\(cable.deviceName)/rp_filter", "2")
+        try routing.ensureRule(priority: record.rulePriority, table: record.table)
+
+        let now = Self.timestamp(Date())
+        let spec = EndpointSpec(clusterID: c.clusterID, cableName: EndpointSpec.cableName(clusterID: c.clusterID, privateIP: "\(c.privateIP)"),
+                                healthCheckIP: "\(c.healthCheckIP)", hostname: c.hostname, subnets: c.subnets.map(\.description),
+                                privateIP: "\(c.privateIP)", publicIP: "\(c.publicIP)", natEnabled: c.publicIP != c.privateIP,
+                                backend: c.backend.rawValue, backendConfig: backendConfig)
+        localEndpoint = EndpointObject(metadata: ObjectMeta(name: spec.objectName, creationTimestamp: now), spec: spec)
+        let cluster = ClusterSpec(clusterID: c.clusterID, serviceCIDR: c.serviceCIDRs.map(\.description), clusterCIDR: c.clusterCIDRs.map(\.description))
+        localCluster = ClusterObject(metadata: ObjectMeta(name: cluster.objectName, creationTimestamp: now), spec: cluster)
+        try publish()
+        try exchange.start { [weak self] in
+            guard let self else { return }
+            self.queue.async { self.reconcile() }
+        }
+        reconcile()
+        let t = DispatchSource.makeTimerSource(queue: queue)
+        t.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(50))
+        t.setEventHandler { [weak self] in self?.reconcile() }
+        timer = t
+        t.resume()
+        logger.info("gateway started", metadata: ["cluster": "\(c.clusterID)", "backend": "\(c.backend.rawValue)",
+                                                 "device": "\(cable.deviceName)", "endpoint": "\(spec.objectName)"])
+    }
+
+    private func publish() throws(GatewayError) {
+        guard let e = localEndpoint, let c = localCluster else { return }
+        try exchange.publish(cluster: c, endpoint: e)
+    }
+
+    /// Withdraws this cluster's objects and removes the device, routes, rule and filter
+    /// rules; the record goes last.
+    public func stop() {
+        queue.sync {
+            stopped = true
+            timer?.cancel()
+            timer = nil
+            exchange.stop()
+            if let e = localEndpoint {
+                do { try exchange.withdraw(clusterID: configuration.clusterID, endpointName: e.metadata.name) } catch {
+                    logger.warning("cannot withdraw the local objects", metadata: ["error": "\(error)"])
+                }
+            }
+            removeMade(by: record, cable: cable)
+            unlink(recordPath)
+            logger.info("gateway stopped; everything it made is removed")
+        }
+    }
+
+    /// Removes what a run described by `r` made; `cable` is this run's (nil: an earlier
+    /// run's, found by its device name and kind).
+    private func removeMade(by r: GatewayRecord, cable: (any Cable)?) {
+        if r.packetFilter != "none" {
+            PacketFilter(iptables: r.packetFilter, logger: logger).remove(created: Set(r.createdTables))
+        }
+        do {
+            try routing.deleteRule(priority: r.rulePriority, table: r.table)
+            for route in try routing.routes(table: r.table) { try routing.deleteRoute(route) }
+            if let cable {
+                try cable.remove()
+            } else if let link = try routing.link(named: r.device) {
+                let expected = r.backend == "vxlan" ? "vxlan" : "tun"
+                if link.kind == expected || (expected == "tun" && link.kind == nil) {
+                    try routing.deleteLink(index: link.index)
+                    // wireguard-go exits when its device goes; wait for it to free its UDP port.
+                    let socket = (r.wireguardSocketDirectory ?? "/var/run/wireguard") + "/" + r.device + ".sock"
+                    let deadline = Date().addingTimeInterval(3)
+                    while FileManager.default.fileExists(atPath: socket) && Date() < deadline { usleep(20_000) }
+                } else {
+                    logger.warning("not removing \(r.device): it is a \(link.kind ?? "plain") device now, not ours")
+                }
+            }
+        } catch {
+            logger.warning("clean-up incomplete", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The remote clusters to connect: one Endpoint per cluster (the newest), not ours,
+    /// not overlapping our ranges.
+    func selectPeers(_ endpoints: [EndpointObject]) -> [RemotePeer] {
+        var newest: [String: EndpointObject] = [:]
+        for e in endpoints where e.spec.clusterID != configuration.clusterID && !e.spec.clusterID.isEmpty {
+            if let old = newest[e.spec.clusterID], (old.metadata.creationTimestamp ?? "") >= (e.metadata.creationTimestamp ?? "") { continue }
+            newest[e.spec.clusterID] = e
+        }
+        var peers: [RemotePeer] = []
+        for (id, e) in newest.sorted(by: { $0.key < $1.key }) {
+            let subnets = e.spec.subnets.compactMap { IPv4Network($0) }
+            let overlapping = subnets.filter { s in configuration.subnets.contains { $0.overlaps(s) } }
+            if !overlapping.isEmpty || subnets.count != e.spec.subnets.count {
+                if skipped.insert(id + "|" + e.spec.subnets.joined(separator: ",")).inserted {
+                    logger.warning("remote cluster skipped: its subnets overlap ours or do not parse", metadata: [
+                        "cluster": "\(id)", "subnets": "\(e.spec.subnets)"])
+                }
+                continue
+            }
+            peers.append(RemotePeer(endpoint: e.spec, subnets: subnets))
+        }
+        return peers
+    }
+
+    private func reconcile() {
+        guard !stopped else { return }
+        do {
+            let view = exchange.current()
+            if let mine = localEndpoint, !view.endpoints.contains(where: { $0.spec == mine.spec }) {
+                logger.notice("the local Endpoint is missing from the exchange; publishing it again")
+                try publish()
+            }
+            let all = selectPeers(view.endpoints)
+            let peers = all.filter { $0.endpoint.backend == cable.backend }
+            var states = try cable.reconcile(peers: peers)
+            for p in all where p.endpoint.backend != cable.backend {
+                states[p.clusterID] = CableState(status: .error, message: "the remote gateway uses the \(p.endpoint.backend) cable, this one \(cable.backend)",
+                                                 usingIP: "", usingNAT: false)
+            }
+            let index = try cable.deviceIndex()
+            var wanted: [Routing.Route] = []
+            for p in peers {
+                let hop = cable.nextHop(for: p)
+                for s in p.subnets {
+                    wanted.append(Routing.Route(destination: s, table: cable.table, outputIndex: index, gateway: hop,
+                                                source: configuration.healthCheckIP, onlink: hop != nil))
+                }
+            }
+            let existing = try routing.routes(table: cable.table)
+            for r in existing where !wanted.contains(r) { try routing.deleteRoute(r) }
+            for r in wanted where !existing.contains(r) { try routing.replaceRoute(r) }
+            try routing.ensureRule(priority: record.rulePriority, table: record.table)
+            if let f = filter {
+                try f.apply(device: cable.deviceName, localCIDRs: configuration.clusterCIDRs, remoteSubnets: peers.flatMap(\.subnets))
+            }
+            report(states, peers: all)
+            if lastProblem != nil { logger.notice("gateway reconciled again") }
+            lastProblem = nil
+        } catch {
+            if lastProblem != error.description {
+                logger.error("reconcile failed; trying again in 1 s", metadata: ["error": "\(error)"])
+            }
+            lastProblem = error.description
+        }
+    }
+
+    private func report(_ states: [String: CableState], peers all: [RemotePeer]) {
+        for (id, s) in states.sorted(by: { $0.key < $1.key }) {
+            let old = lastStates[id]
+            if old?.status != s.status || old?.usingIP != s.usingIP || old?.message != s.message {
+                logger.info("connection", metadata: ["cluster": "\(id)", "status": "\(s.status.rawValue)", "using-ip": "\(s.usingIP)",
+                                                     "using-nat": "\(s.usingNAT)", "message": "\(s.message)"])
+            }
+        }
+        for id in lastStates.keys where states[id] == nil { logger.info("connection removed", metadata: ["cluster": "\(id)"]) }
+        lastStates = states
+        connections = all.compactMap { p in
+            states[p.clusterID].map { Connection(status: $0.status, statusMessage: $0.message, endpoint: p.endpoint, usingIP: $0.usingIP, usingNAT: $0.usingNAT) }
+        }
+    }
+
+    static func timestamp(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: d)
+    }
+}

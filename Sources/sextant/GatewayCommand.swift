@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Dispatch
+import Foundation
+import Gateway
+import Logging
+
+/// `sextant gateway`: connects this cluster's network to the others' (WireGuard or
+/// VXLAN cables, routes, filter rules), exchanging Submariner Endpoints through a shared
+/// folder or the broker. SIGTERM removes everything it made.
+struct GatewayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Connect this cluster to the others: tunnels, routes and filter rules from Submariner Endpoints.")
+
+    @Option(name: .customLong("cluster-id"), help: "This cluster's ID (as Submariner and the DNS server name it).")
+    var clusterID: String
+
+    @Option(name: .long, help: ArgumentHelp("wireguard or vxlan (unencrypted; not across NAT).", valueName: "BACKEND"))
+    var backend: String
+
+    @Option(name: .customLong("private-ip"), help: ArgumentHelp("This gateway's address on the network between the gateways.", valueName: "IP"))
+    var privateIP: String
+
+    @Option(name: .customLong("public-ip"), help: ArgumentHelp("The address the others reach it at through NAT (default: the private IP).", valueName: "IP"))
+    var publicIP: String?
+
+    @Option(name: .customLong("health-check-ip"), help: ArgumentHelp("This gateway's address inside the cluster CIDR: the source of routes into the tunnel and the address the others probe.", valueName: "IP"))
+    var healthCheckIP: String
+
+    @Option(name: .customLong("service-cidr"), help: ArgumentHelp("A service range of this cluster; repeatable.", valueName: "CIDR"))
+    var serviceCIDR: [String] = []
+
+    @Option(name: .customLong("cluster-cidr"), help: ArgumentHelp("A pod range of this cluster; repeatable.", valueName: "CIDR"))
+    var clusterCIDR: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A folder the gateways share: one file per cluster, watched with inotify.", valueName: "DIR"))
+    var exchange: String?
+
+    @Option(name: .long, help: ArgumentHelp("Exchange through the broker's API server with this kubeconfig.", valueName: "FILE"))
+    var kubeconfig: String?
+
+    @Option(name: .long, help: ArgumentHelp("The kubeconfig context (default: its current one).", valueName: "NAME"))
+    var context: String?
+
+    @Flag(name: .customLong("in-cluster"), help: "Exchange through the API server of the pod's service account.")
+    var inCluster = false
+
+    @Option(name: .customLong("broker-namespace"), help: ArgumentHelp("The broker's namespace for Cluster and Endpoint objects.", valueName: "NS"))
+    var brokerNamespace = "submariner-k8s-broker"
+
+    @Option(name: .long, help: ArgumentHelp("The tunnel device's name (default: submariner for WireGuard, vxlan-tunnel for VXLAN). wireguard-go's socket path is global: two gateways on one machine need two names.", valueName: "NAME"))
+    var interface: String?
+
+    @Option(name: .long, help: ArgumentHelp("The tunnel's UDP port.", valueName: "PORT"))
+    var port: Int = 4500
+
+    @Option(name: .customLong("psk-file"), help: ArgumentHelp("The shared secret's file (WireGuard PSK = SHA-256 of its text, trailing newline dropped; default: Submariner's \"default psk\").", valueName: "FILE"))
+    var pskFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("The tunnel MTU (default: the underlay's MTU less 60 for WireGuard, 50 for VXLAN).", valueName: "N"))
+    var mtu: Int?
+
+    @Option(name: .long, help: ArgumentHelp("The Endpoint's hostname (default: this host's name).", valueName: "NAME"))
+    var hostname: String?
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where the record of what the gateway made is kept, so a restart adopts it and a backend change removes it.", valueName: "DIR"))
+    var stateDir = "/run/sextant-gateway"
+
+    @Option(name: .customLong("packet-filter"), help: ArgumentHelp("The iptables command whose nat, filter and mangle tables get the rules (iptables, iptables-legacy, iptables-nft), or none.", valueName: "CMD"))
+    var packetFilter = "iptables"
+
+    @Option(name: .customLong("wireguard-go"), help: ArgumentHelp("The wireguard-go program.", valueName: "PATH"))
+    var wireguardGo = "wireguard-go"
+
+    @Option(name: .customLong("log-format"), help: ArgumentHelp("text or json (one JSON object per line).", valueName: "FORMAT"))
+    var logFormat: String = "text"
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard GatewayConfiguration.Backend(rawValue: backend) != nil else { throw ValidationError("--backend must be wireguard or vxlan, not '\(backend)'") }
+        guard !clusterID.isEmpty, clusterID.count <= 63, clusterID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
+            throw ValidationError("--cluster-id '\(clusterID)' is not a cluster id (1 to 63 letters, digits, '-' or '.')")
+        }
+        guard IPv4(privateIP) != nil else { throw ValidationError("--private-ip '\(privateIP)' is not an IPv4 address") }
+        if let p = publicIP, IPv4(p) == nil { throw ValidationError("--public-ip '\(p)' is not an IPv4 address") }
+        guard IPv4(healthCheckIP) != nil else { throw ValidationError("--health-check-ip '\(healthCheckIP)' is not an IPv4 address") }
+        if serviceCIDR.isEmpty || clusterCIDR.isEmpty { throw ValidationError("at least one --service-cidr and one --cluster-cidr are needed") }
+        for c in serviceCIDR + clusterCIDR where IPv4Network(c) == nil { throw ValidationError("'\(c)' is not an IPv4 CIDR (like 10.1.0.0/16)") }
+        let sources = [exchange != nil, kubeconfig != nil, inCluster].filter { $0 }.count
+        guard sources == 1 else { throw ValidationError("give exactly one of --exchange DIR, --kubeconfig FILE or --in-cluster") }
+        if context != nil && kubeconfig == nil { throw ValidationError("--context needs --kubeconfig") }
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535, not \(port)") }
+        if let m = mtu, !(576...9000).contains(m) { throw ValidationError("--mtu must be between 576 and 9000, not \(m)") }
+        if let i = interface, i.isEmpty || i.utf8.count > 15 || i.contains("/") || i.contains(" ") {
+            throw ValidationError("--interface '\(i)' is not a device name (1 to 15 characters, no '/' or space)")
+        }
+        if Logger.Level(rawValue: logLevel.lowercased()) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if logFormat != "text" && logFormat != "json" { throw ValidationError("--log-format must be text or json, not '\(logFormat)'") }
+    }
+
+    func run() throws {
+        JSONLogHandler.bootstrap(level: logLevel, format: logFormat)
+        let logger = Logger(label: "sextant.gateway")
+        var psk: [UInt8]? = nil
+        if let f = pskFile {
+            guard var bytes = FileManager.default.contents(atPath: f).map(Array.init) else {
+                throw StartupError(description: "--psk-file \(f): cannot read it", status: 2)
+            }
+            while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
+            guard !bytes.isEmpty else { throw StartupError(description: "--psk-file \(f) is empty", status: 2) }
+            psk = bytes
+        }
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count)
+        // Validated above: the force-free conversions cannot fail here.
+        let config = GatewayConfiguration(
+            clusterID: clusterID, backend: GatewayConfiguration.Backend(rawValue: backend) ?? .wireguard,
+            privateIP: IPv4(privateIP) ?? IPv4(0), publicIP: publicIP.flatMap { IPv4($0) }, healthCheckIP: IPv4(healthCheckIP) ?? IPv4(0),
+            serviceCIDRs: serviceCIDR.compactMap { IPv4Network($0) }, clusterCIDRs: clusterCIDR.compactMap { IPv4Network($0) },
+            hostname: hostname ?? String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+            interface: interface, port: UInt16(port), pskText: psk, mtu: mtu.map { UInt32($0) }, stateDirectory: stateDir,
+            packetFilter: packetFilter, wireguardProgram: wireguardGo)
+
+        let ex: any EndpointExchange
+        if let dir = exchange {
+            ex = FolderExchange(directory: dir, logger: logger)
+        } else {
+            let kube: KubeConfigChoice = inCluster ? .inCluster : .kubeconfig(kubeconfig ?? "", context: context)
+            do {
+                ex = try BrokerExchange(choice: kube, namespace: brokerNamespace, logger: logger)
+            } catch {
+                throw StartupError(description: error.description, status: 2)
+            }
+        }
+        let engine: GatewayEngine
+        do {
+            engine = try GatewayEngine(configuration: config, exchange: ex, logger: logger)
+            try engine.start()
+        } catch {
+            throw StartupError(description: error.description, status: 1)
+        }
+        KeptAlive.objects.append(engine)
+        Signals.install(signals: [SIGTERM, SIGINT], logger: logger) { sig in
+            logger.info("stopping", metadata: ["signal": "\(sig)"])
+            engine.stop()
+            Glibc.exit(0)
+        }
+        dispatchMain()
+    }
+}
