@@ -114,7 +114,7 @@ let package = Package(
         // Black-box: starts the built `sextant` binary and speaks DNS to it over sockets.
         .testTarget(
             name: "SextantTests",
-            dependencies: ["DNSWire", "AnswerTable", "ClusterSet", "DNSServer", "KubeClient", "ClusterSync", "sextant"]
+            dependencies: ["DNSWire", "AnswerTable", "ClusterSet", "DNSServer", "KubeClient", "ClusterSync", "Gateway", "sextant"]
         ),
     ]
 )

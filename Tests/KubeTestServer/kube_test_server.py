@@ -24,6 +24,8 @@ KINDS = {
     "EndpointSlice": ("discovery.k8s.io", "v1", "endpointslices", True, True),
     "Gateway": ("submariner.io", "v1", "gateways", True, False),
     "Namespace": ("", "v1", "namespaces", False, True),
+    "Cluster": ("submariner.io", "v1", "clusters", True, False),
+    "Endpoint": ("submariner.io", "v1", "endpoints", True, False),
 }
 PLURALS = {v[2]: k for k, v in KINDS.items()}
 
@@ -247,6 +249,96 @@ class API(BaseHTTPRequestHandler):
         if watching:
             return self.watch(plural, kind, ns, reqs, q)
         return self.list(plural, kind, ns, reqs, q, builtin)
+
+    def write_target(self):
+        """(kind, namespace, name, subresource) of a write URL, or an error already sent."""
+        url = urlsplit(self.path)
+        with self.server.faults.lock:
+            self.server.faults.requests.append((self.command, self.path))
+        if not self.authorized():
+            self.send_json(401, status(401, "Unauthorized", "Unauthorized"))
+            return None
+        m = re.match(r'^/(?:api/v1|apis/([^/]+)/([^/]+))(?:/namespaces/([^/]+))?/([^/]+)(?:/([^/]+))?(?:/(status))?$', url.path)
+        if not m or m.group(4) not in PLURALS or m.group(4) in self.server.store.removed:
+            self.send_json(404, status(404, "NotFound", "the server could not find the requested resource"))
+            return None
+        kind = PLURALS[m.group(4)]
+        g, v = KINDS[kind][0], KINDS[kind][1]
+        if (m.group(1) or "") != g or (m.group(2) or "v1") != v:
+            self.send_json(404, status(404, "NotFound", "the server could not find the requested resource"))
+            return None
+        return kind, m.group(3) or "", m.group(5), m.group(6)
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        try:
+            return json.loads(self.rfile.read(n) or b"{}")
+        except ValueError as e:
+            self.send_json(400, status(400, "BadRequest", "body is not JSON: %s" % e))
+            return None
+
+    def do_POST(self):
+        t = self.write_target()
+        if t is None:
+            return
+        kind, ns, name, sub = t
+        if name is not None:
+            return self.send_json(405, status(405, "MethodNotAllowed", "POST goes to the collection"))
+        body = self.read_body()
+        if body is None:
+            return
+        st = self.server.store
+        body["kind"] = kind
+        meta = body.setdefault("metadata", {})
+        meta["namespace"] = ns
+        meta["creationTimestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with st.lock:
+            if (ns, meta.get("name")) in st.objects.get(KINDS[kind][2], {}):
+                return self.send_json(409, status(409, "AlreadyExists", '%s "%s" already exists' % (KINDS[kind][2], meta.get("name"))))
+            meta.pop("resourceVersion", None)
+            o = st.apply(body)
+        self.send_json(201, o)
+
+    def do_PUT(self):
+        t = self.write_target()
+        if t is None:
+            return
+        kind, ns, name, sub = t
+        body = self.read_body()
+        if body is None or name is None:
+            return None if body is None else self.send_json(405, status(405, "MethodNotAllowed", "PUT names an object"))
+        st = self.server.store
+        with st.lock:
+            old = st.objects.get(KINDS[kind][2], {}).get((ns, name))
+            if old is None:
+                return self.send_json(404, status(404, "NotFound", '%s "%s" not found' % (KINDS[kind][2], name)))
+            rv = body.get("metadata", {}).get("resourceVersion")
+            if rv and rv != old["metadata"]["resourceVersion"]:
+                return self.send_json(409, status(409, "Conflict", "the object has been modified"))
+            if sub == "status":
+                new = json.loads(json.dumps(old))
+                new["status"] = body.get("status")
+            else:
+                new = body
+                new["kind"] = kind
+                new.setdefault("metadata", {})["namespace"] = ns
+                new["metadata"]["name"] = name
+                new["metadata"]["creationTimestamp"] = old["metadata"].get("creationTimestamp")
+                if "status" in old:
+                    new["status"] = old["status"]
+            o = st.apply(new)
+        self.send_json(200, o)
+
+    def do_DELETE(self):
+        t = self.write_target()
+        if t is None:
+            return
+        kind, ns, name, sub = t
+        if name is None or sub is not None:
+            return self.send_json(405, status(405, "MethodNotAllowed", "DELETE names an object"))
+        if not self.server.store.delete(kind, ns, name):
+            return self.send_json(404, status(404, "NotFound", '%s "%s" not found' % (KINDS[kind][2], name)))
+        self.send_json(200, status(200, "", "deleted") | {"status": "Success"})
 
     def list(self, plural, kind, ns, reqs, q, builtin):
         st = self.server.store
