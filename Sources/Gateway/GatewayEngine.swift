@@ -27,6 +27,7 @@ public final class GatewayEngine: @unchecked Sendable {
     private var lastProblem: String?
     private var skipped: Set<String> = []
     private var stopped = false
+    private var recordSaved = false
     /// Connections as of the last reconcile, for `sextant show connections`-like readers.
     public private(set) var connections: [Connection] = []
 
@@ -60,10 +61,13 @@ public final class GatewayEngine: @unchecked Sendable {
                 try startOnQueue()
                 return .success(())
             } catch {
-                // Nothing half-made stays behind: a device without peers, a rule, a record.
+                // Nothing half-made stays behind: a device without peers, a rule, a record
+                // (and nothing is touched when the start failed before making anything).
                 exchange.stop()
-                removeMade(by: record, cable: cable)
-                unlink(recordPath)
+                if recordSaved {
+                    removeMade(by: record, cable: cable)
+                    unlink(recordPath)
+                }
                 return .failure(error)
             }
         }
@@ -89,6 +93,7 @@ public final class GatewayEngine: @unchecked Sendable {
             record.createdTables = PacketFilter.tables.filter { !existing.contains($0) }
         }
         try record.save(recordPath)
+        recordSaved = true
 
         try Sysctl.write("net/ipv4/ip_forward", "1")
         var backendConfig = try cable.start()
