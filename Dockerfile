@@ -13,11 +13,12 @@ ARG RUN_IMAGE=debian:bookworm-slim
 
 # checkov:skip=CKV_DOCKER_7:The base images are build arguments whose defaults carry fixed tags (swift:6.3-bookworm, debian:bookworm-slim)
 FROM ${BUILD_IMAGE} AS build
-# The -dev packages of the two C libraries the package links (pkg-config finds them).
+# The -dev packages of the C libraries the package links (pkg-config finds them):
+# libldns, libcurl, and libcrypto (the gateway's X25519 and SHA-256; libcurl loads it anyway).
 # Versions are not pinned: the base image's release pins them (bookworm).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libldns-dev libcurl4-openssl-dev pkg-config \
+    && apt-get install -y --no-install-recommends libldns-dev libcurl4-openssl-dev libssl-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -28,6 +29,22 @@ RUN swift build -c release --static-swift-stdlib --product sextant \
     && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/sextant" /out/usr/local/bin/sextant \
     && strip /out/usr/local/bin/sextant
 
+# The gateway (`--target gateway`, deploy/overlays/gateway): the same binary with what
+# `sextant gateway` drives: wireguard-go (the kernel's WireGuard is not assumed), the
+# node's iptables (nft backend, as Debian sets it) and nft. It runs as root with
+# NET_ADMIN and NET_RAW only, on the host's network (the DaemonSet says so).
+FROM ${RUN_IMAGE} AS gateway
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libldns3 libcurl4 libstdc++6 ca-certificates \
+       wireguard-go iptables nftables \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/ /
+HEALTHCHECK NONE
+ENTRYPOINT ["/usr/local/bin/sextant"]
+CMD ["gateway", "--help"]
+
+# The DNS server: the default target (the last stage).
 FROM ${RUN_IMAGE}
 # libstdc++ and libgcc_s: the statically linked Swift runtime still calls them.
 # hadolint ignore=DL3008

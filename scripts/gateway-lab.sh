@@ -80,8 +80,11 @@ start() {
   shift 2
   local private="192.168.77.$((10 + i))" public=()
   if ip netns list | grep -q "^${P}rt3" && [ "$i" = 3 ]; then private=172.31.3.2; public=(--public-ip 192.168.77.33); fi
+  # Cluster 2 finds its health-check IP itself (the address inside its cluster CIDR).
+  local health="10.$i.0.1"
+  [ "$i" = 2 ] && health=auto
   ip netns exec "${P}gw$i" "$SEXTANT" gateway --cluster-id "${P}c$i" --backend "$backend" \
-    --private-ip "$private" "${public[@]}" --health-check-ip "10.$i.0.1" \
+    --private-ip "$private" "${public[@]}" --health-check-ip "$health" \
     --service-cidr "100.$((64 + i)).0.0/16" --cluster-cidr "10.$i.0.0/16" \
     --exchange "$RUN/exchange" --state-dir "$RUN/state" --interface "${P}wg$i" --hostname "${P}gw$i" "$@" \
     >>"$RUN/gw$i.log" 2>&1 &

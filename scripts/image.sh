@@ -12,14 +12,18 @@
 #                                         toolchain itself (SWIFT_ROOT, default /opt/swift)
 #                                         and, when git maps github.com to a local folder,
 #                                         that folder are mounted into the build
+# The gateway image (`--target gateway`) is built beside it and checked for what
+# `sextant gateway` drives: wireguard-go, iptables, nft, and the binary's libraries.
 # Usage: scripts/image.sh [build|check|all]   (default all)
-#   IMAGE (default localhost/sextant:dev), DEBIAN_MIRROR, SWIFT_ROOT, KEEP_BASES=0 to remake
+#   IMAGE (default localhost/sextant:dev), GATEWAY_IMAGE (localhost/sextant-gateway:dev),
+#   DEBIAN_MIRROR, SWIFT_ROOT, KEEP_BASES=0 to remake
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/ensure-packages.sh
 . scripts/ensure-packages.sh
 
 IMAGE=${IMAGE:-localhost/sextant:dev}
+GATEWAY_IMAGE=${GATEWAY_IMAGE:-localhost/sextant-gateway:dev}
 SLIM=localhost/sextant-base/bookworm-slim
 SWIFTBASE=localhost/sextant-base/swift-build
 SWIFT_ROOT=${SWIFT_ROOT:-$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")}
@@ -116,10 +120,16 @@ build() {
     log "building $IMAGE from ./Dockerfile"
     local start=$SECONDS
     # Docker's format keeps the HEALTHCHECK instruction (OCI's has no such field).
-    buildah bud "${ISO[@]}" --format docker -q -f Dockerfile \
+    # --layers: the gateway target below reuses the build stage instead of compiling again.
+    buildah bud "${ISO[@]}" --layers --format docker -q -f Dockerfile \
         --build-arg "BUILD_IMAGE=$SWIFTBASE" --build-arg "RUN_IMAGE=$SLIM" \
         "${mounts[@]}" -t "$IMAGE" . >/dev/null
     log "built $IMAGE in $((SECONDS - start)) s"
+    start=$SECONDS
+    buildah bud "${ISO[@]}" --layers --format docker -q -f Dockerfile --target gateway \
+        --build-arg "BUILD_IMAGE=$SWIFTBASE" --build-arg "RUN_IMAGE=$SLIM" \
+        "${mounts[@]}" -t "$GATEWAY_IMAGE" . >/dev/null
+    log "built $GATEWAY_IMAGE in $((SECONDS - start)) s"
     # The build stage and an image this tag had before are left untagged: gone, so that
     # repeated runs do not fill the disk (about 900 MB each).
     buildah rmi --prune >/dev/null 2>&1 || true
@@ -230,9 +240,25 @@ check() {
     chroot "$mnt" /usr/bin/ldd /usr/local/bin/sextant | awk '{print "  " $1}'
 }
 
+# The gateway image: its entrypoint answers `gateway --help`; the programs it drives are there.
+check_gateway() {
+    have_image "$GATEWAY_IMAGE" || die "no image $GATEWAY_IMAGE: run scripts/image.sh build"
+    local ctr out
+    ctr=$(buildah from -q "$GATEWAY_IMAGE")
+    out=$(buildah run "${ISO[@]}" "$ctr" -- /usr/local/bin/sextant gateway --help 2>&1) || { buildah rm "$ctr" >/dev/null; die "gateway --help failed: $out"; }
+    echo "$out" | grep -q -- '--backend' || { buildah rm "$ctr" >/dev/null; die "gateway --help printed: $out"; }
+    local tools
+    tools=$(buildah run "${ISO[@]}" "$ctr" -- sh -c 'command -v wireguard-go iptables nft iptables-restore; ldd /usr/local/bin/sextant | grep -c "not found" || true' 2>&1)
+    buildah rm "$ctr" >/dev/null
+    for t in wireguard-go iptables nft iptables-restore; do echo "$tools" | grep -q "/$t\$" || die "$GATEWAY_IMAGE lacks $t: $tools"; done
+    [ "$(echo "$tools" | tail -1)" = 0 ] || die "libraries missing in $GATEWAY_IMAGE: $tools"
+    log "ok   gateway image: gateway --help, wireguard-go, iptables, nft, no missing library"
+    echo "image $GATEWAY_IMAGE: $(buildah images --format '{{.Size}}' "$GATEWAY_IMAGE" | awk 'NR == 1')"
+}
+
 case "${1:-all}" in
     build) build ;;
-    check) check ;;
-    all) build; check ;;
+    check) check; check_gateway ;;
+    all) build; check; check_gateway ;;
     *) echo "usage: scripts/image.sh [build|check|all]" >&2; exit 2 ;;
 esac

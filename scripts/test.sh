@@ -9,7 +9,8 @@
 #   3. deploy/ and the Dockerfile checked offline (kustomize, kubernetes-validate,
 #      checkov, hadolint);
 #   4. the image built from the Dockerfile with buildah and run: it answers the demo names
-#      over UDP and TCP as uid 65532.
+#      over UDP and TCP as uid 65532; the gateway image beside it.
+# The gateway's tests build three-cluster labs of network namespaces (root; CI is root).
 # SKIP_IMAGE=1 leaves out step 4 (it needs root for buildah's chroot isolation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +18,14 @@ cd "$(dirname "$0")/.."
 . scripts/ensure-packages.sh
 
 packages=(
-    libldns-dev libcurl4-openssl-dev pkg-config          # the build
+    libldns-dev libcurl4-openssl-dev libssl-dev pkg-config  # the build
     bind9-dnsutils dnsperf python3 openssl               # dig, load, the API test server
     valgrind binutils                                    # instruction thresholds
     unbound dnsmasq-base bind9 knot-resolver             # resolvers in front of Sextant
     iproute2 procps curl                                 # ss, pgrep, the HTTP endpoint
     python3-prometheus-client                            # its parser reads /metrics
+    wireguard-go wireguard-tools nftables iptables       # the gateway's namespace lab
+    iperf3 iputils-ping
 )
 [ "${SKIP_IMAGE:-0}" = 1 ] || packages+=(buildah debootstrap)
 ensure_packages "${packages[@]}"

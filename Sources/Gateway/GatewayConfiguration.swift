@@ -7,7 +7,9 @@ public struct GatewayConfiguration: Sendable {
     public var privateIP: IPv4
     /// Equal to `privateIP` when no public address was given.
     public var publicIP: IPv4
-    public var healthCheckIP: IPv4
+    /// Nil: found at start, the first address of this host inside a cluster CIDR (the
+    /// CNI's interface on the node, as Submariner finds it).
+    public var healthCheckIP: IPv4?
     public var serviceCIDRs: [IPv4Network]
     public var clusterCIDRs: [IPv4Network]
     public var hostname: String
@@ -24,7 +26,7 @@ public struct GatewayConfiguration: Sendable {
     public var wireguardProgram: String
     public var wireguardSocketDirectory: String
 
-    public init(clusterID: String, backend: Backend, privateIP: IPv4, publicIP: IPv4?, healthCheckIP: IPv4,
+    public init(clusterID: String, backend: Backend, privateIP: IPv4, publicIP: IPv4?, healthCheckIP: IPv4?,
                 serviceCIDRs: [IPv4Network], clusterCIDRs: [IPv4Network], hostname: String, interface: String?, port: UInt16,
                 pskText: [UInt8]?, mtu: UInt32?, stateDirectory: String, packetFilter: String = "iptables",
                 wireguardProgram: String = "wireguard-go", wireguardSocketDirectory: String = "/var/run/wireguard") {

@@ -28,6 +28,8 @@ public final class GatewayEngine: @unchecked Sendable {
     private var skipped: Set<String> = []
     private var stopped = false
     private var recordSaved = false
+    /// The source of routes into the tunnel: given, or found at start.
+    private var healthCheckIP = IPv4(0)
     /// Connections as of the last reconcile, for `sextant show connections`-like readers.
     public private(set) var connections: [Connection] = []
 
@@ -76,8 +78,17 @@ public final class GatewayEngine: @unchecked Sendable {
 
     private func startOnQueue() throws(GatewayError) {
         let c = configuration
-        guard try routing.addresses().contains(where: { $0.address == c.healthCheckIP }) else {
-            throw GatewayError("--health-check-ip \(c.healthCheckIP) is not an address of this host (it must be the gateway's own address inside the cluster CIDR)")
+        let local = try routing.addresses().map(\.address)
+        if let wanted = c.healthCheckIP {
+            guard local.contains(wanted) else {
+                throw GatewayError("--health-check-ip \(wanted) is not an address of this host (it must be the gateway's own address inside the cluster CIDR)")
+            }
+            healthCheckIP = wanted
+        } else {
+            guard let found = local.first(where: { ip in c.clusterCIDRs.contains { $0.contains(ip) } }) else {
+                throw GatewayError("--health-check-ip auto: no address of this host lies in a cluster CIDR (\(c.clusterCIDRs.map(\.description).joined(separator: ", "))); give it")
+            }
+            healthCheckIP = found
         }
         if let previous = GatewayRecord.load(recordPath) {
             if previous.backend != record.backend || previous.device != record.device || previous.table != record.table {
@@ -98,12 +109,19 @@ public final class GatewayEngine: @unchecked Sendable {
         try Sysctl.write("net/ipv4/ip_forward", "1")
         var backendConfig = try cable.start()
         backendConfig["udp-port"] = "\(c.port)"
-        try Sysctl.write("net/ipv4/conf/\(cable.deviceName)/rp_filter", "2")
+        do {
+            try Sysctl.write("net/ipv4/conf/\(cable.deviceName)/rp_filter", "2")
+        } catch {
+            // A container's /proc/sys is read-only; strict rp_filter on the device only
+            // matters when net.ipv4.conf.all.rp_filter is not already loose (2).
+            logger.warning("cannot make rp_filter loose on the tunnel device; set net.ipv4.conf.\(cable.deviceName).rp_filter=2 on the node",
+                           metadata: ["error": "\(error)"])
+        }
         try routing.ensureRule(priority: record.rulePriority, table: record.table)
 
         let now = Self.timestamp(Date())
         let spec = EndpointSpec(clusterID: c.clusterID, cableName: EndpointSpec.cableName(clusterID: c.clusterID, privateIP: "\(c.privateIP)"),
-                                healthCheckIP: "\(c.healthCheckIP)", hostname: c.hostname, subnets: c.subnets.map(\.description),
+                                healthCheckIP: "\(healthCheckIP)", hostname: c.hostname, subnets: c.subnets.map(\.description),
                                 privateIP: "\(c.privateIP)", publicIP: "\(c.publicIP)", natEnabled: c.publicIP != c.privateIP,
                                 backend: c.backend.rawValue, backendConfig: backendConfig)
         localEndpoint = EndpointObject(metadata: ObjectMeta(name: spec.objectName, creationTimestamp: now), spec: spec)
@@ -221,7 +239,7 @@ public final class GatewayEngine: @unchecked Sendable {
                 let hop = cable.nextHop(for: p)
                 for s in p.subnets {
                     wanted.append(Routing.Route(destination: s, table: cable.table, outputIndex: index, gateway: hop,
-                                                source: configuration.healthCheckIP, onlink: hop != nil))
+                                                source: healthCheckIP, onlink: hop != nil))
                 }
             }
             let existing = try routing.routes(table: cable.table)

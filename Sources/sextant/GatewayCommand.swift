@@ -27,7 +27,7 @@ struct GatewayCommand: ParsableCommand {
     @Option(name: .customLong("public-ip"), help: ArgumentHelp("The address the others reach it at through NAT (default: the private IP).", valueName: "IP"))
     var publicIP: String?
 
-    @Option(name: .customLong("health-check-ip"), help: ArgumentHelp("This gateway's address inside the cluster CIDR: the source of routes into the tunnel and the address the others probe.", valueName: "IP"))
+    @Option(name: .customLong("health-check-ip"), help: ArgumentHelp("This gateway's address inside the cluster CIDR: the source of routes into the tunnel and the address the others probe; auto: the first address of this host inside a --cluster-cidr.", valueName: "IP|auto"))
     var healthCheckIP: String
 
     @Option(name: .customLong("service-cidr"), help: ArgumentHelp("A service range of this cluster; repeatable.", valueName: "CIDR"))
@@ -88,7 +88,7 @@ struct GatewayCommand: ParsableCommand {
         }
         guard IPv4(privateIP) != nil else { throw ValidationError("--private-ip '\(privateIP)' is not an IPv4 address") }
         if let p = publicIP, IPv4(p) == nil { throw ValidationError("--public-ip '\(p)' is not an IPv4 address") }
-        guard IPv4(healthCheckIP) != nil else { throw ValidationError("--health-check-ip '\(healthCheckIP)' is not an IPv4 address") }
+        guard healthCheckIP == "auto" || IPv4(healthCheckIP) != nil else { throw ValidationError("--health-check-ip '\(healthCheckIP)' is not an IPv4 address or auto") }
         if serviceCIDR.isEmpty || clusterCIDR.isEmpty { throw ValidationError("at least one --service-cidr and one --cluster-cidr are needed") }
         for c in serviceCIDR + clusterCIDR where IPv4Network(c) == nil { throw ValidationError("'\(c)' is not an IPv4 CIDR (like 10.1.0.0/16)") }
         let sources = [exchange != nil, kubeconfig != nil, inCluster].filter { $0 }.count
@@ -122,7 +122,7 @@ struct GatewayCommand: ParsableCommand {
         // Validated above: the force-free conversions cannot fail here.
         let config = GatewayConfiguration(
             clusterID: clusterID, backend: GatewayConfiguration.Backend(rawValue: backend) ?? .wireguard,
-            privateIP: IPv4(privateIP) ?? IPv4(0), publicIP: publicIP.flatMap { IPv4($0) }, healthCheckIP: IPv4(healthCheckIP) ?? IPv4(0),
+            privateIP: IPv4(privateIP) ?? IPv4(0), publicIP: publicIP.flatMap { IPv4($0) }, healthCheckIP: IPv4(healthCheckIP),
             serviceCIDRs: serviceCIDR.compactMap { IPv4Network($0) }, clusterCIDRs: clusterCIDR.compactMap { IPv4Network($0) },
             hostname: hostname ?? String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
             interface: interface, port: UInt16(port), pskText: psk, mtu: mtu.map { UInt32($0) }, stateDirectory: stateDir,

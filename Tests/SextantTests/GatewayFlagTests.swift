@@ -18,7 +18,7 @@ import Testing
     @Test(arguments: [
         ("--backend", "ipsec", "--backend must be wireguard or vxlan, not 'ipsec'"),
         ("--private-ip", "192.168.77", "--private-ip '192.168.77' is not an IPv4 address"),
-        ("--health-check-ip", "fe80::1", "--health-check-ip 'fe80::1' is not an IPv4 address"),
+        ("--health-check-ip", "fe80::1", "--health-check-ip 'fe80::1' is not an IPv4 address or auto"),
         ("--service-cidr", "100.65.0.0/40", "'100.65.0.0/40' is not an IPv4 CIDR"),
         ("--cluster-id", "a b", "--cluster-id 'a b' is not a cluster id"),
         ("--port", "70000", "--port must be between 1 and 65535, not 70000"),
@@ -47,5 +47,10 @@ import Testing
         let r = try SextantProcess.runToExit(Self.valid + ["--state-dir", NSTemporaryDirectory() + "sextant-gw-\(getpid())"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("--health-check-ip 10.1.0.1 is not an address of this host"), "\(r.stderr)")
+        var auto = Self.valid
+        auto[auto.firstIndex(of: "10.1.0.1")!] = "auto"
+        let a = try SextantProcess.runToExit(auto + ["--cluster-cidr", "10.255.0.0/16", "--state-dir", NSTemporaryDirectory() + "sextant-gw-\(getpid())"])
+        #expect(a.status == 1)
+        #expect(a.stderr.contains("--health-check-ip auto: no address of this host lies in a cluster CIDR (10.1.0.0/16, 10.255.0.0/16)"), "\(a.stderr)")
     }
 }
