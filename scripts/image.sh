@@ -243,14 +243,13 @@ check() {
 # The gateway image: its entrypoint answers `gateway --help`; the programs it drives are there.
 check_gateway() {
     have_image "$GATEWAY_IMAGE" || die "no image $GATEWAY_IMAGE: run scripts/image.sh build"
-    local ctr out
-    ctr=$(buildah from -q "$GATEWAY_IMAGE")
-    out=$(buildah run "${ISO[@]}" "$ctr" -- /usr/local/bin/sextant gateway --help 2>&1) || { buildah rm "$ctr" >/dev/null; die "gateway --help failed: $out"; }
-    echo "$out" | grep -q -- '--backend' || { buildah rm "$ctr" >/dev/null; die "gateway --help printed: $out"; }
-    local tools
-    tools=$(buildah run "${ISO[@]}" "$ctr" -- sh -c 'command -v wireguard-go iptables nft iptables-restore; ldd /usr/local/bin/sextant | grep -c "not found" || true' 2>&1)
-    buildah rm "$ctr" >/dev/null
-    for t in wireguard-go iptables nft iptables-restore; do echo "$tools" | grep -q "/$t\$" || die "$GATEWAY_IMAGE lacks $t: $tools"; done
+    local gctr help tools t
+    gctr=$(buildah from -q "$GATEWAY_IMAGE")
+    help=$(buildah run "${ISO[@]}" "$gctr" -- /usr/local/bin/sextant gateway --help 2>&1) || { buildah rm "$gctr" >/dev/null; die "gateway --help failed: $help"; }
+    tools=$(buildah run "${ISO[@]}" "$gctr" -- sh -c 'for t in wireguard-go iptables iptables-restore nft; do command -v "$t"; done; ldd /usr/local/bin/sextant | grep -c "not found" || true' 2>&1)
+    buildah rm "$gctr" >/dev/null
+    echo "$help" | grep -q -- '--backend' || die "gateway --help printed: $help"
+    for t in wireguard-go iptables iptables-restore nft; do echo "$tools" | grep -q "/$t\$" || die "$GATEWAY_IMAGE lacks $t: $tools"; done
     [ "$(echo "$tools" | tail -1)" = 0 ] || die "libraries missing in $GATEWAY_IMAGE: $tools"
     log "ok   gateway image: gateway --help, wireguard-go, iptables, nft, no missing library"
     echo "image $GATEWAY_IMAGE: $(buildah images --format '{{.Size}}' "$GATEWAY_IMAGE" | awk 'NR == 1')"

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// The node's packet filter rules a cable needs (gateway.md a.4, d.5), through the node's
@@ -22,6 +23,7 @@ public final class PacketFilter {
     private let iptables: String
     private let logger: Logger
     private var applied: String?
+    private var jumpsChecked = Date.distantPast
 
     public init(iptables: String = "iptables", logger: Logger) {
         self.iptables = iptables
@@ -55,11 +57,15 @@ public final class PacketFilter {
         let forward = ["-A \(Self.forwardChain) -i \(device) -j ACCEPT", "-A \(Self.forwardChain) -o \(device) -j ACCEPT"]
         let input = Self.section("nat", Self.natChain, nat) + Self.section("filter", Self.forwardChain, forward)
             + Self.section("mangle", Self.mssChain, mss)
-        if input != applied {
+        let changed = input != applied
+        if changed {
             let r = try ChildProcess.run([iptables + "-restore", "--noflush"], input: input)
             guard r.status == 0 else { throw GatewayError("\(iptables)-restore failed (\(r.status)): \(r.output.trimmed)") }
             applied = input
         }
+        // The jumps: after a change, else every 10 s (a CNI may have inserted before them).
+        guard changed || Date().timeIntervalSince(jumpsChecked) >= 10 else { return }
+        jumpsChecked = Date()
         try ensureFirst(table: "nat", chain: "POSTROUTING", target: Self.natChain)
         try ensureFirst(table: "filter", chain: "FORWARD", target: Self.forwardChain)
         try ensureFirst(table: "mangle", chain: "POSTROUTING", target: Self.mssChain)
@@ -95,6 +101,7 @@ public final class PacketFilter {
             _ = try? ChildProcess.run([iptables, "-w", "5", "-t", table, "-X", target])
         }
         applied = nil
+        jumpsChecked = .distantPast
         for table in created.sorted() {
             guard let r = try? ChildProcess.run([iptables, "-w", "5", "-t", table, "-S"]), r.status == 0 else { continue }
             let leftover = r.output.split(separator: "\n").filter { !$0.hasPrefix("-P ") }
