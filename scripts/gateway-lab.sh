@@ -106,7 +106,7 @@ check() {
   while :; do
     passed=0; failed=0; failures=""
     while read -r from to; do
-      if ns "$from" ping -c 1 -W 1 -q "$to" >/dev/null 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=" $from->$to"; fi
+      if ns "$from" ping -c 1 -W 0.3 -q "$to" >/dev/null 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=" $from->$to"; fi
     done < <(paths)
     if [ "$failed" = 0 ] || [ "$(date +%s)" -ge "$deadline" ]; then break; fi
     sleep 0.2

@@ -28,6 +28,7 @@ public final class GatewayEngine: @unchecked Sendable {
     private var skipped: Set<String> = []
     private var stopped = false
     private var recordSaved = false
+    private var extraPending = false
     /// The source of routes into the tunnel: given, or found at start.
     private var healthCheckIP = IPv4(0)
     /// Connections as of the last reconcile, for `sextant show connections`-like readers.
@@ -127,12 +128,16 @@ public final class GatewayEngine: @unchecked Sendable {
         localEndpoint = EndpointObject(metadata: ObjectMeta(name: spec.objectName, creationTimestamp: now), spec: spec)
         let cluster = ClusterSpec(clusterID: c.clusterID, serviceCIDR: c.serviceCIDRs.map(\.description), clusterCIDR: c.clusterCIDRs.map(\.description))
         localCluster = ClusterObject(metadata: ObjectMeta(name: cluster.objectName, creationTimestamp: now), spec: cluster)
-        try publish()
+        // The peers already published are configured before this Endpoint appears: the
+        // others' first handshake then finds us ready (otherwise both sides' first
+        // initiations can cross before either knows the other, and WireGuard retries
+        // only after 5 s).
         try exchange.start { [weak self] in
             guard let self else { return }
             self.queue.async { self.reconcile() }
         }
-        reconcile()
+        reconcile(republish: false)
+        try publish()
         let t = DispatchSource.makeTimerSource(queue: queue)
         t.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(50))
         t.setEventHandler { [weak self] in self?.reconcile() }
@@ -218,11 +223,11 @@ public final class GatewayEngine: @unchecked Sendable {
         return peers
     }
 
-    private func reconcile() {
+    private func reconcile(republish: Bool = true) {
         guard !stopped else { return }
         do {
             let view = exchange.current()
-            if let mine = localEndpoint, !view.endpoints.contains(where: { $0.spec == mine.spec }) {
+            if republish, let mine = localEndpoint, !view.endpoints.contains(where: { $0.spec == mine.spec }) {
                 logger.notice("the local Endpoint is missing from the exchange; publishing it again")
                 try publish()
             }
@@ -250,6 +255,15 @@ public final class GatewayEngine: @unchecked Sendable {
                 try f.apply(device: cable.deviceName, localCIDRs: configuration.clusterCIDRs, remoteSubnets: peers.flatMap(\.subnets))
             }
             report(states, peers: all)
+            // A connection still coming up is looked at again in half a second (the
+            // WireGuard cable restarts a first handshake that does not come).
+            if states.values.contains(where: { $0.status == .connecting }), !extraPending {
+                extraPending = true
+                queue.asyncAfter(deadline: .now() + 0.5) { [weak self] in
+                    self?.extraPending = false
+                    self?.reconcile()
+                }
+            }
             if lastProblem != nil { logger.notice("gateway reconciled again") }
             lastProblem = nil
         } catch {

@@ -43,7 +43,12 @@ public final class WireGuardCable: Cable {
         var index = 0
         var since: Date
         var configuredAt: Date
+        /// Times the peer was made anew to start a handshake at once (below).
+        var kicks = 0
     }
+    /// A first handshake not done this long after the peer was set up is started again.
+    static let kickAfter: Double = 0.5
+    static let maxKicks = 3
     private var tracks: [String: Track] = [:]
 
     public init(deviceName: String, routing: Routing, privateIP: IPv4, port: UInt16, mtu: UInt32?, psk: WireGuardKey,
@@ -176,9 +181,20 @@ public final class WireGuardCable: Cable {
             let allowed = p.subnets.map(\.description)
             var peerLines: [String] = []
             let recent = existing.map { $0.lastHandshake > 0 && Int64(now.timeIntervalSince1970) - $0.lastHandshake < Self.handshakeStale } ?? false
-            if existing == nil {
+            var fresh = existing == nil
+            if let e = existing, e.lastHandshake == 0, track.kicks < Self.maxKicks,
+               now.timeIntervalSince(track.since) >= Self.kickAfter * Double(track.kicks + 1) {
+                // Both sides' first initiations can cross before either knows the other;
+                // WireGuard then waits 5 s (REKEY_TIMEOUT) before it tries again, for a
+                // peer object. A peer made anew initiates at once.
+                lines += ["public_key=\(key.hex)", "remove=true"]
+                track.kicks += 1
+                logger.info("no first handshake yet; setting the peer up anew to start one", metadata: ["cluster": "\(p.clusterID)", "attempt": "\(track.kicks)"])
+                fresh = true
+            }
+            if fresh {
                 peerLines.append("endpoint=\(track.candidates[track.index]):\(port)")
-                track.since = now
+                if existing == nil { track.since = now }
             } else if !recent, candidates.count > 1, now.timeIntervalSince(track.since) >= switchAfter {
                 track.index = (track.index + 1) % candidates.count
                 track.since = now
@@ -186,7 +202,7 @@ public final class WireGuardCable: Cable {
                 logger.info("no handshake; trying the peer's other address", metadata: [
                     "cluster": "\(p.clusterID)", "endpoint": "\(track.candidates[track.index])"])
             }
-            if existing.map({ Set($0.allowedIPs) != Set(allowed) || $0.keepalive != Self.keepalive || !$0.hasPresharedKey }) ?? true {
+            if fresh || existing.map({ Set($0.allowedIPs) != Set(allowed) || $0.keepalive != Self.keepalive || !$0.hasPresharedKey }) ?? true {
                 peerLines += ["preshared_key=\(psk.hex)", "persistent_keepalive_interval=\(Self.keepalive)", "replace_allowed_ips=true"]
                 peerLines += allowed.map { "allowed_ip=\($0)" }
             }
