@@ -111,6 +111,9 @@ public final class ClusterSetStore {
     }
     /// The Gateway objects' entries, so connectivity is computed without a scan of everything.
     private var gatewayEntries: Set<ObjectTable.Index> = []
+    /// The API server serves `gateways.submariner.io` (ClusterSync says so after a LIST).
+    /// A connectivity source then exists even with no Gateway object (answers.md).
+    public var gatewayTypeServed = false
     private var dirty: Set<ServiceKey> = []
     private var allDirty = true
     /// Every service table by its service name: what snapshots share.
@@ -318,13 +321,15 @@ public final class ClusterSetStore {
     // MARK: connectivity
 
     /// The local cluster (an active Gateway's own id wins over the configured one) and
-    /// the connected clusters; nil when there is no connectivity source, so that every
-    /// cluster counts as connected.
+    /// the connected clusters; nil when there is no connectivity source (no Gateway type
+    /// on the API server and no Gateway object anywhere, or `--connectivity none`), so
+    /// that every cluster counts as connected. A source without an active Gateway
+    /// connects only the local cluster.
     func computeConnectivity() -> (local: String?, connected: Set<String>?) {
         var local = configuration.localClusterID
         let gateways = gatewayEntries.compactMap { i -> Gateway? in if case .gateway(let g) = entries[i].object { return g }; return nil }
             .sorted { ($0.metadata.namespace, $0.metadata.name) < ($1.metadata.namespace, $1.metadata.name) }
-        guard configuration.connectivity == .gateway, !gateways.isEmpty else { return (local, nil) }
+        guard configuration.connectivity == .gateway, !gateways.isEmpty || gatewayTypeServed else { return (local, nil) }
         var connected: Set<String> = []
         for g in gateways where g.isActive {
             if let id = g.localClusterID, !id.isEmpty {

@@ -25,6 +25,9 @@ public final class StorePublisher: @unchecked Sendable {
         /// Objects restored from a state file stand in for a source not read yet: the
         /// table is ready, its in-zone answers marked stale (EDE 3) until `ready(true)`.
         case stale
+        /// Whether the API server serves the Gateway type (listed: true; 404 or 403:
+        /// false). Served without an active Gateway, only the local cluster is connected.
+        case gatewayTypeServed(Bool)
     }
 
     public let snapshots: SnapshotBox
@@ -127,6 +130,8 @@ public final class StorePublisher: @unchecked Sendable {
             case .stale:
                 ready = true
                 stale = true
+            case .gatewayTypeServed(let served):
+                store.gatewayTypeServed = served
             }
         }
         if applied >= Self.largeChange { releaseMemory?() }

@@ -115,7 +115,11 @@ public final class ClusterSync: Sendable {
                 case .failure(let f): reject(kind, d.reference, f)
                 }
             }
-            publisher.submit(.replace([kind], objects, .api))
+            if kind == .gateway {
+                publisher.submit([.gatewayTypeServed(true), .replace([kind], objects, .api)])
+            } else {
+                publisher.submit(.replace([kind], objects, .api))
+            }
             perKind.withLock { $0[kind]?.unavailable = false }
             markSynced(kind)
         case .upserted(let d):
@@ -133,10 +137,14 @@ public final class ClusterSync: Sendable {
         case .unavailable(let status):
             perKind.withLock { $0[kind]?.unavailable = true }
             // A Gateway type the server does not have (or lets us read) means no
-            // connectivity source: every cluster counts as connected (answers.md).
+            // connectivity source from the API: unless a manifest holds a Gateway, every
+            // cluster counts as connected (answers.md).
             // ServiceImports that are not installed mean there are none; RBAC refusing
             // imports or slices leaves Sextant not ready rather than answering NXDOMAIN.
-            if kind == .gateway || status.code == 404 {
+            if kind == .gateway {
+                publisher.submit([.gatewayTypeServed(false), .replace([kind], [], .api)])
+                markSynced(kind)
+            } else if status.code == 404 {
                 publisher.submit(.replace([kind], [], .api))
                 markSynced(kind)
             }

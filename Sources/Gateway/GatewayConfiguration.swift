@@ -25,6 +25,19 @@ public struct GatewayConfiguration: Sendable {
     public var packetFilter: String
     public var wireguardProgram: String
     public var wireguardSocketDirectory: String
+    /// Health probes: one per interval to each remote health-check IP; `lossThreshold`
+    /// unanswered in a row make the connection `error`.
+    public var healthInterval: Double = 0.5
+    public var lossThreshold = 4
+    public var healthProbe: HealthChecker.Mode = .auto
+    /// The UDP port of every gateway's probe responder (the probe without raw sockets).
+    public var healthPort: UInt16 = 4801
+    /// Nil: no health checks (connections as the cable reports them).
+    public var healthChecks = true
+    /// Where the Gateway status goes (none: only the log).
+    public var statusTargets: [StatusTarget] = []
+    /// How often the status is written when nothing changed.
+    public var statusPeriod: Double = 5
 
     public init(clusterID: String, backend: Backend, privateIP: IPv4, publicIP: IPv4?, healthCheckIP: IPv4?,
                 serviceCIDRs: [IPv4Network], clusterCIDRs: [IPv4Network], hostname: String, interface: String?, port: UInt16,

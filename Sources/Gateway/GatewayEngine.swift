@@ -29,6 +29,14 @@ public final class GatewayEngine: @unchecked Sendable {
     private var stopped = false
     private var recordSaved = false
     private var extraPending = false
+    private var health: HealthChecker?
+    private var publishers: [StatusPublisher] = []
+    private var lastPeers: [RemotePeer] = []
+    private var lastPublishedKey: [String]?
+    private var lastPublishedAt = Date.distantPast
+    private var lastLogged: [String: Connection] = [:]
+    /// Written into the Gateway status (Submariner writes its version here).
+    public static let version = "sextant-0.1"
     /// The source of routes into the tunnel: given, or found at start.
     private var healthCheckIP = IPv4(0)
     /// Connections as of the last reconcile, for `sextant show connections`-like readers.
@@ -67,6 +75,7 @@ public final class GatewayEngine: @unchecked Sendable {
                 // Nothing half-made stays behind: a device without peers, a rule, a record
                 // (and nothing is touched when the start failed before making anything).
                 exchange.stop()
+                health?.stop()
                 if recordSaved {
                     removeMade(by: record, cable: cable)
                     unlink(recordPath)
@@ -119,6 +128,16 @@ public final class GatewayEngine: @unchecked Sendable {
                            metadata: ["error": "\(error)"])
         }
         try routing.ensureRule(priority: record.rulePriority, table: record.table)
+        for target in c.statusTargets { publishers.append(try StatusPublisher(target: target, logger: logger)) }
+        if c.healthChecks {
+            let h = HealthChecker(source: healthCheckIP, interval: c.healthInterval, lossThreshold: c.lossThreshold, mode: c.healthProbe,
+                                  healthPort: c.healthPort, logger: logger) { [weak self] in
+                guard let self else { return }
+                self.queue.async { self.publishStatus() }
+            }
+            try h.start()
+            health = h
+        }
 
         let now = Self.timestamp(Date())
         let spec = EndpointSpec(clusterID: c.clusterID, cableName: EndpointSpec.cableName(clusterID: c.clusterID, privateIP: "\(c.privateIP)"),
@@ -165,6 +184,8 @@ public final class GatewayEngine: @unchecked Sendable {
                     logger.warning("cannot withdraw the local objects", metadata: ["error": "\(error)"])
                 }
             }
+            health?.stop()
+            if let g = gatewayObject(connections: []) { for p in publishers { p.publishStopped(g) } }
             removeMade(by: record, cable: cable)
             unlink(recordPath)
             logger.info("gateway stopped; everything it made is removed")
@@ -275,18 +296,76 @@ public final class GatewayEngine: @unchecked Sendable {
     }
 
     private func report(_ states: [String: CableState], peers all: [RemotePeer]) {
-        for (id, s) in states.sorted(by: { $0.key < $1.key }) {
-            let old = lastStates[id]
-            if old?.status != s.status || old?.usingIP != s.usingIP || old?.message != s.message {
-                logger.info("connection", metadata: ["cluster": "\(id)", "status": "\(s.status.rawValue)", "using-ip": "\(s.usingIP)",
-                                                     "using-nat": "\(s.usingNAT)", "message": "\(s.message)"])
+        lastStates = states
+        lastPeers = all
+        var targets: [String: IPv4] = [:]
+        for p in all where states[p.clusterID]?.status != nil && p.endpoint.backend == cable.backend {
+            if let ip = IPv4(p.endpoint.healthCheckIP) { targets[p.clusterID] = ip }
+        }
+        health?.setTargets(targets)
+        publishStatus()
+    }
+
+    /// The connections as the status says them: the cable's state, overruled by the
+    /// health probes (gateway.md b): a probe in error makes the connection `error`, a
+    /// probe answered makes it `connected`; RTT statistics from the probes.
+    private func mergedConnections() -> [Connection] {
+        let results = health?.results() ?? [:]
+        return lastPeers.compactMap { p in
+            guard let s = lastStates[p.clusterID] else { return nil }
+            var c = Connection(status: s.status, statusMessage: s.message, endpoint: p.endpoint, usingIP: s.usingIP, usingNAT: s.usingNAT)
+            if let r = results[p.clusterID] {
+                c.latencyRTT = r.latency
+                switch r.status {
+                case .error:
+                    c.status = .error
+                    c.statusMessage = r.message
+                case .connected:
+                    c.status = .connected
+                    c.statusMessage = ""
+                default: break
+                }
+            }
+            if p.endpoint.backend != cable.backend { c.status = .error; c.statusMessage = s.message }
+            return c
+        }
+    }
+
+    private func gatewayObject(connections: [Connection]) -> GatewayObject? {
+        guard let local = localEndpoint else { return nil }
+        let meta = ObjectMeta(name: ObjectNaming.validName(configuration.hostname),
+                              annotations: ["update-timestamp": "\(Int(Date().timeIntervalSince1970))"])
+        return GatewayObject(metadata: meta, status: GatewayStatus(version: Self.version, haStatus: .active, localEndpoint: local.spec,
+                                                                   statusFailure: lastProblem ?? "", connections: connections))
+    }
+
+    /// Logs what changed and writes the status: at once when a connection's status,
+    /// message or address changed, else every `statusPeriod` (the RTT figures).
+    private func publishStatus() {
+        guard !stopped else { return }
+        let merged = mergedConnections()
+        connections = merged
+        for c in merged {
+            let old = lastLogged[c.endpoint.clusterID]
+            if old?.status != c.status || old?.usingIP != c.usingIP || old?.statusMessage != c.statusMessage {
+                logger.info("connection", metadata: ["cluster": "\(c.endpoint.clusterID)", "status": "\(c.status.rawValue)", "using-ip": "\(c.usingIP)",
+                                                     "using-nat": "\(c.usingNAT)", "message": "\(c.statusMessage)"])
             }
         }
-        for id in lastStates.keys where states[id] == nil { logger.info("connection removed", metadata: ["cluster": "\(id)"]) }
-        lastStates = states
-        connections = all.compactMap { p in
-            states[p.clusterID].map { Connection(status: $0.status, statusMessage: $0.message, endpoint: p.endpoint, usingIP: $0.usingIP, usingNAT: $0.usingNAT) }
+        let live = Set(merged.map(\.endpoint.clusterID))
+        for id in lastLogged.keys where !live.contains(id) { logger.info("connection removed", metadata: ["cluster": "\(id)"]) }
+        lastLogged = Dictionary(merged.map { ($0.endpoint.clusterID, $0) }, uniquingKeysWith: { a, _ in a })
+        guard !publishers.isEmpty, let g = gatewayObject(connections: merged) else { return }
+        let key = merged.map { "\($0.endpoint.clusterID)|\($0.status.rawValue)|\($0.statusMessage)|\($0.usingIP)|\($0.usingNAT)" } + [lastProblem ?? ""]
+        guard key != lastPublishedKey || Date().timeIntervalSince(lastPublishedAt) >= configuration.statusPeriod else { return }
+        for p in publishers {
+            do { try p.publish(g) } catch {
+                logger.warning("cannot publish the Gateway status", metadata: ["error": "\(error)"])
+                return
+            }
         }
+        lastPublishedKey = key
+        lastPublishedAt = Date()
     }
 
     static func timestamp(_ d: Date) -> String {

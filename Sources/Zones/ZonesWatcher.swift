@@ -28,7 +28,7 @@ public final class ZonesWatcher: @unchecked Sendable {
     static let mask = UInt32(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB
         | IN_DELETE_SELF | IN_MOVE_SELF)
 
-    public init(directory: String, settle: DispatchTimeInterval = .milliseconds(100), logger: Logger,
+    public init(directory: String, settle: DispatchTimeInterval = .milliseconds(20), logger: Logger,
                 onChange: @escaping @Sendable () -> Void) {
         self.directory = directory
         self.settle = settle

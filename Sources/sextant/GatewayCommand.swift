@@ -75,6 +75,30 @@ struct GatewayCommand: ParsableCommand {
     @Option(name: .customLong("wireguard-go"), help: ArgumentHelp("The wireguard-go program.", valueName: "PATH"))
     var wireguardGo = "wireguard-go"
 
+    @Option(name: .customLong("health-interval"), help: ArgumentHelp("Seconds between two probes of each remote health-check IP.", valueName: "SECONDS"))
+    var healthInterval = 0.5
+
+    @Option(name: .customLong("health-loss"), help: ArgumentHelp("Probes lost in a row that make a connection error (the first reply makes it connected again).", valueName: "N"))
+    var healthLoss = 4
+
+    @Option(name: .customLong("health-probe"), help: ArgumentHelp("auto (ICMP over a raw socket, UDP when raw sockets are refused), icmp, udp (to the other gateways' responders on --health-port), or off.", valueName: "KIND"))
+    var healthProbe = "auto"
+
+    @Option(name: .customLong("health-port"), help: ArgumentHelp("The UDP port of the probe responder every gateway runs on its health-check IP.", valueName: "PORT"))
+    var healthPort = 4801
+
+    @Option(name: .customLong("status-file"), help: ArgumentHelp("Write the Gateway object with this gateway's status here (atomically, *.json): into a DNS server's zones folder, it changes the answers.", valueName: "PATH"))
+    var statusFile: String?
+
+    @Option(name: .customLong("status-kubeconfig"), help: ArgumentHelp("Publish the Gateway object to the local cluster's API server with this kubeconfig.", valueName: "FILE"))
+    var statusKubeconfig: String?
+
+    @Flag(name: .customLong("status-in-cluster"), help: "Publish the Gateway object with the pod's service account.")
+    var statusInCluster = false
+
+    @Option(name: .customLong("status-namespace"), help: ArgumentHelp("The namespace of the published Gateway object.", valueName: "NS"))
+    var statusNamespace = "submariner-operator"
+
     @Option(name: .customLong("log-format"), help: ArgumentHelp("text or json (one JSON object per line).", valueName: "FORMAT"))
     var logFormat: String = "text"
 
@@ -99,6 +123,13 @@ struct GatewayCommand: ParsableCommand {
         if let i = interface, i.isEmpty || i.utf8.count > 15 || i.contains("/") || i.contains(" ") {
             throw ValidationError("--interface '\(i)' is not a device name (1 to 15 characters, no '/' or space)")
         }
+        if !(healthInterval >= 0.05 && healthInterval <= 60) { throw ValidationError("--health-interval must be between 0.05 and 60 seconds") }
+        if !(1...100).contains(healthLoss) { throw ValidationError("--health-loss must be between 1 and 100, not \(healthLoss)") }
+        if healthProbe != "off" && HealthChecker.Mode(rawValue: healthProbe) == nil {
+            throw ValidationError("--health-probe must be auto, icmp, udp or off, not '\(healthProbe)'")
+        }
+        guard (1...65535).contains(healthPort) else { throw ValidationError("--health-port must be between 1 and 65535, not \(healthPort)") }
+        if statusKubeconfig != nil && statusInCluster { throw ValidationError("--status-kubeconfig and --status-in-cluster cannot be used together") }
         if Logger.Level(rawValue: logLevel.lowercased()) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -127,6 +158,15 @@ struct GatewayCommand: ParsableCommand {
             hostname: hostname ?? String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
             interface: interface, port: UInt16(port), pskText: psk, mtu: mtu.map { UInt32($0) }, stateDirectory: stateDir,
             packetFilter: packetFilter, wireguardProgram: wireguardGo)
+        var configuration = config
+        configuration.healthInterval = healthInterval
+        configuration.lossThreshold = healthLoss
+        configuration.healthChecks = healthProbe != "off"
+        configuration.healthProbe = HealthChecker.Mode(rawValue: healthProbe) ?? .auto
+        configuration.healthPort = UInt16(healthPort)
+        if let f = statusFile { configuration.statusTargets.append(.file(f)) }
+        if statusInCluster { configuration.statusTargets.append(.api(.inCluster, namespace: statusNamespace)) }
+        if let k = statusKubeconfig { configuration.statusTargets.append(.api(.kubeconfig(k, context: nil), namespace: statusNamespace)) }
 
         let ex: any EndpointExchange
         if let dir = exchange {
@@ -141,7 +181,7 @@ struct GatewayCommand: ParsableCommand {
         }
         let engine: GatewayEngine
         do {
-            engine = try GatewayEngine(configuration: config, exchange: ex, logger: logger)
+            engine = try GatewayEngine(configuration: configuration, exchange: ex, logger: logger)
             try engine.start()
         } catch {
             throw StartupError(description: error.description, status: 1)

@@ -48,7 +48,14 @@ final class KubeTestServer: @unchecked Sendable {
 
     /// - Parameters:
     ///   - clientCA: also accept client certificates signed by the test CA.
-    init(objects: [Any] = [], clientCA: Bool = false) throws {
+    /// Whether `gateways.submariner.io` is served. Not served, the server answers 404 for
+    /// it, as a cluster without Submariner does: no connectivity source, every cluster
+    /// connected (answers.md). Served without an active Gateway, only the local cluster is.
+    let servesGateways: Bool
+
+    /// - Parameter gatewayType: serve the Gateway type; by default when `objects` hold a Gateway.
+    init(objects: [Any] = [], clientCA: Bool = false, gatewayType: Bool? = nil) throws {
+        servesGateways = gatewayType ?? objects.contains { ($0 as? [String: Any])?["kind"] as? String == "Gateway" }
         dir = NSTemporaryDirectory() + "sextant-kube-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         self.clientCA = clientCA
@@ -88,6 +95,7 @@ final class KubeTestServer: @unchecked Sendable {
             if parts[0] == "control", let p = parts[1].split(separator: ":").last.flatMap({ UInt16($0) }) { controlPort = p }
         }
         guard !apiURL.isEmpty, controlPort != 0 else { throw HarnessError("the test API server did not start: \(text)") }
+        if !servesGateways { try fault(["remove_resource": "gateways"]) }
     }
 
     var apiPort: UInt16 { apiURL.split(separator: ":").last.flatMap { UInt16($0) } ?? 0 }

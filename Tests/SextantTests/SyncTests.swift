@@ -16,11 +16,11 @@ final class SyncHarness: @unchecked Sendable {
     let publisher: StorePublisher
     let sync: ClusterSync
 
-    init(api: KubeTestServer, credentials: KubeTestServer.Credentials = .tokenFile, ca: String = "ca.crt",
+    init(api: KubeTestServer, credentials: KubeTestServer.Credentials = .tokenFile, ca: String = "ca.crt", localCluster: String? = nil,
          configure: (inout ReflectorOptions) -> Void = { _ in }) throws {
         self.api = api
         let config = try KubeConfig.load(kubeconfig: try api.kubeconfig(credentials, ca: ca))
-        publisher = StorePublisher(configuration: StoreConfiguration(zones: [try DNSName("clusterset.local")]),
+        publisher = StorePublisher(configuration: StoreConfiguration(localClusterID: localCluster, zones: [try DNSName("clusterset.local")]),
                                    zones: [.builtIn(apex: try DNSName("clusterset.local"))], objects: [], ready: false)
         var options = ReflectorOptions()
         options.pageSize = 3
@@ -177,6 +177,38 @@ final class SyncHarness: @unchecked Sendable {
         #expect(eventually { h.sync.isSynced && h.addresses("web.default.svc.clusterset.local") == ["10.8.0.1"] })
         let gatewayLists = h.requests("LIST").filter { $0.contains("gateways") }.count
         #expect(gatewayLists >= 1)
+    }
+
+    /// answers.md, "connected": the Gateway type served without an active Gateway is a
+    /// connectivity source that connects only the local cluster; an active Gateway's
+    /// connections add the clusters it reaches.
+    @Test func gatewayTypeWithoutActiveGatewayConnectsOnlyTheLocalCluster() throws {
+        let api = try KubeTestServer(objects: [Objects.serviceImport("web"), Objects.slice("web", cluster: "west", ip: "10.8.2.1"),
+                                               Objects.slice("web", cluster: "east", ip: "10.8.2.2")], gatewayType: true)
+        let h = try SyncHarness(api: api, localCluster: "west")
+        let name = "web.default.svc.clusterset.local"
+        #expect(eventually { h.sync.isSynced && h.addresses(name) == ["10.8.2.1"] })
+        // Round robin over connected clusters: with only the local one, always the local address.
+        #expect((0..<6).map { _ in h.addresses(name) }.allSatisfy { $0 == ["10.8.2.1"] })
+        let passive: [String: Any] = ["apiVersion": "submariner.io/v1", "kind": "Gateway",
+                                      "metadata": ["name": "gw1", "namespace": "submariner-operator"],
+                                      "status": ["haStatus": "passive", "localEndpoint": ["cluster_id": "west"],
+                                                 "connections": [["status": "connected", "endpoint": ["cluster_id": "east"]]]]]
+        try api.apply(passive)
+        usleep(300_000)
+        #expect((0..<6).map { _ in h.addresses(name) }.allSatisfy { $0 == ["10.8.2.1"] }, "a passive Gateway connects nothing")
+        // West's local address still comes first (local first); east is connected now: take west's slice away to see it.
+        var active = passive
+        active["status"] = ["haStatus": "active", "localEndpoint": ["cluster_id": "west"],
+                            "connections": [["status": "connected", "endpoint": ["cluster_id": "east"]]]]
+        try api.apply(active)
+        try api.delete(kind: "EndpointSlice", namespace: "default", name: "web-west")
+        #expect(eventually { h.addresses(name) == ["10.8.2.2"] })
+        // The connection in error: east is left out again.
+        active["status"] = ["haStatus": "active", "localEndpoint": ["cluster_id": "west"],
+                            "connections": [["status": "error", "endpoint": ["cluster_id": "east"]]]]
+        try api.apply(active)
+        #expect(eventually { h.addresses(name) == [] })
     }
 
     @Test func rbacRefusalOfImportsStaysNotReady() throws {
