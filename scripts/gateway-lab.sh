@@ -7,6 +7,8 @@
 #   gateway-lab.sh check P [SECONDS]                       ping the 18 paths until all pass or
 #                                                          SECONDS pass; prints "passed N failed M"
 #   gateway-lab.sh snapshot P I                            gwI's links, rules, routes, nft ruleset
+#   gateway-lab.sh cut P I J | heal P                      drop the underlay between gateways I and J
+#                                                          (nft on the bridge) | take the drops away
 #   gateway-lab.sh down P                                  kill what P started, delete its namespaces
 #
 # Cluster i: gateway namespace Pgwi (eth0 192.168.77.(10+i) on the underlay bridge in Pul;
@@ -122,6 +124,16 @@ snapshot() {
   ns gw$i nft list ruleset
 }
 
+cut() {
+  local a="192.168.77.$((10 + $1))" b="192.168.77.$((10 + $2))"
+  ns ul nft add table bridge cut
+  ns ul nft "add chain bridge cut drops { type filter hook forward priority 0; policy accept; }"
+  ns ul nft add rule bridge cut drops ip saddr "$a" ip daddr "$b" drop
+  ns ul nft add rule bridge cut drops ip saddr "$b" ip daddr "$a" drop
+}
+
+heal() { ns ul nft flush chain bridge cut drops; }
+
 down() {
   for f in "$RUN"/gw*.pid; do [ -e "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
   for n in $(ip netns list | awk '{print $1}' | grep "^$P" || true); do
@@ -138,6 +150,8 @@ case $cmd in
   start) start "$@" ;;
   check) check "$@" ;;
   snapshot) snapshot "$@" ;;
+  cut) cut "$@" ;;
+  heal) heal ;;
   down) down ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

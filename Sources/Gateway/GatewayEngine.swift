@@ -368,6 +368,24 @@ public final class GatewayEngine: @unchecked Sendable {
         lastPublishedAt = Date()
     }
 
+    /// What the operations endpoint shows, read on the engine's queue.
+    public struct Snapshot: Sendable {
+        public var connections: [Connection]
+        /// WireGuard byte counters per cluster (zero for VXLAN).
+        public var traffic: [String: (rx: UInt64, tx: UInt64)]
+        /// The last reconcile's failure; nil when it went through.
+        public var problem: String?
+        public var probe: String
+        public var local: EndpointSpec?
+    }
+
+    public func snapshot() -> Snapshot {
+        queue.sync {
+            Snapshot(connections: connections, traffic: lastStates.mapValues { ($0.rxBytes, $0.txBytes) }, problem: lastProblem,
+                     probe: health.map { $0.mode.rawValue } ?? "off", local: localEndpoint?.spec)
+        }
+    }
+
     static func timestamp(_ d: Date) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]

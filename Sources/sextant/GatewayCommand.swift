@@ -6,6 +6,7 @@ import Dispatch
 import Foundation
 import Gateway
 import Logging
+import OpsHTTP
 
 /// `sextant gateway`: connects this cluster's network to the others' (WireGuard or
 /// VXLAN cables, routes, filter rules), exchanging Submariner Endpoints through a shared
@@ -99,6 +100,9 @@ struct GatewayCommand: ParsableCommand {
     @Option(name: .customLong("status-namespace"), help: ArgumentHelp("The namespace of the published Gateway object.", valueName: "NS"))
     var statusNamespace = "submariner-operator"
 
+    @Option(name: .long, help: ArgumentHelp("Address and port of the HTTP endpoint (/health, /metrics, /debug/state); off: none.", valueName: "ADDR:PORT"))
+    var http = "off"
+
     @Option(name: .customLong("log-format"), help: ArgumentHelp("text or json (one JSON object per line).", valueName: "FORMAT"))
     var logFormat: String = "text"
 
@@ -130,6 +134,9 @@ struct GatewayCommand: ParsableCommand {
         }
         guard (1...65535).contains(healthPort) else { throw ValidationError("--health-port must be between 1 and 65535, not \(healthPort)") }
         if statusKubeconfig != nil && statusInCluster { throw ValidationError("--status-kubeconfig and --status-in-cluster cannot be used together") }
+        if http != "off" {
+            do { _ = try HTTPServer.split(http) } catch { throw ValidationError(error.description) }
+        }
         if Logger.Level(rawValue: logLevel.lowercased()) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -187,6 +194,19 @@ struct GatewayCommand: ParsableCommand {
             throw StartupError(description: error.description, status: 1)
         }
         KeptAlive.objects.append(engine)
+        if http != "off" {
+            let ops = GatewayOperations(engine: engine)
+            let h = HTTPServer(logger: logger) { ops.handle($0) }
+            do {
+                let address = try h.start(address: http)
+                let line = "sextant: http on \(address)\n"
+                _ = line.withCString { write(1, $0, strlen($0)) }
+            } catch {
+                engine.stop()
+                throw StartupError(description: error.description, status: 1)
+            }
+            KeptAlive.objects.append(h)
+        }
         Signals.install(signals: [SIGTERM, SIGINT], logger: logger) { sig in
             logger.info("stopping", metadata: ["signal": "\(sig)"])
             engine.stop()

@@ -25,6 +25,10 @@ import Testing
         ("--mtu", "100", "--mtu must be between 576 and 9000, not 100"),
         ("--interface", "a-name-longer-than-15", "is not a device name"),
         ("--kubeconfig", "/x", "give exactly one of --exchange DIR, --kubeconfig FILE or --in-cluster"),
+        ("--health-probe", "tcp", "--health-probe must be auto, icmp, udp or off, not 'tcp'"),
+        ("--health-interval", "0.01", "--health-interval must be between 0.05 and 60 seconds"),
+        ("--health-loss", "0", "--health-loss must be between 1 and 100, not 0"),
+        ("--http", "localhost", "localhost"),
     ])
     func wrongFlagsAreOneLine(flag: String, value: String, message: String) throws {
         let r = try SextantProcess.runToExit(replacing(flag, with: value))

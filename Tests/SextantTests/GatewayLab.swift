@@ -87,4 +87,18 @@ final class GatewayLab {
     }
 
     var device: String { prefix + "wg" }
+
+    /// Drops the underlay between gateways i and j (nft on the bridge); `heal` takes it away.
+    func cut(_ i: Int, _ j: Int) throws {
+        let r = try lab(["cut", prefix, "\(i)", "\(j)"])
+        guard r.status == 0 else { throw HarnessError("cut failed: \(r.output)") }
+    }
+
+    func heal() throws {
+        let r = try lab(["heal", prefix])
+        guard r.status == 0 else { throw HarnessError("heal failed: \(r.output)") }
+    }
+
+    /// The lab's own folder (/tmp/<prefix>-lab).
+    var folder: String { "/tmp/\(prefix)-lab" }
 }

@@ -66,7 +66,8 @@ struct GatewayLabTests {
         Thread.sleep(forTimeInterval: 1)
         #expect(lab.signal(1, SIGKILL))
         let started = Date()
-        for i in 1...3 { try lab.start(i, "vxlan") }
+        // UDP probes to the other gateways' responders (what runs without CAP_NET_RAW).
+        for i in 1...3 { try lab.start(i, "vxlan", ["--health-probe", "udp", "--http", "127.0.0.1:9155"]) }
         let r = try lab.check(within: 20)
         #expect(r.passed == 18 && r.failed == 0, "\(r.text)\n\(lab.log(1))")
         print("gateway lab: vxlan, 3 clusters, all 18 paths up after \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
@@ -78,9 +79,21 @@ struct GatewayLabTests {
         let routes = try lab.exec("gw1", ["ip", "route", "show", "table", "100"]).output
         #expect(routes.contains("10.2.0.0/16 via 241.168.77.12") && routes.contains("onlink") && routes.contains("src 10.1.0.1"))
         #expect(try sourceSeen(lab, from: "pod2", to: "pod3", address: "10.3.0.2") == "10.2.0.2")
+        #expect(lab.waitForLog(1, "probe=udp"))
+        var metrics = ""
+        let deadline = Date().addingTimeInterval(5)
+        repeat {
+            metrics = try lab.exec("gw1", ["curl", "-sf", "http://127.0.0.1:9155/metrics"]).output
+            if metrics.contains("cluster=\"\(lab.prefix)c3\",stat=\"average\"") && metrics.contains("cluster=\"\(lab.prefix)c2\",stat=\"average\"") { break }
+            usleep(200_000)
+        } while Date() < deadline
+        for c in [2, 3] {
+            #expect(metrics.contains("sextant_gateway_connection_status{cluster=\"\(lab.prefix)c\(c)\",status=\"connected\"} 1"), "\(metrics)")
+            #expect(metrics.contains("sextant_gateway_connection_rtt_seconds{cluster=\"\(lab.prefix)c\(c)\",stat=\"average\"}"), "\(metrics)")
+        }
 
         #expect(lab.signal(1, SIGKILL))
-        try lab.start(1, "vxlan")
+        try lab.start(1, "vxlan", ["--health-probe", "udp"])
         #expect(try lab.check(within: 20).passed == 18)
         #expect(try lab.exec("gw1", ["bridge", "fdb", "show", "dev", lab.device + "1"]).output.split(separator: "\n")
             .filter { $0.hasPrefix("00:00:00:00:00:00") }.count == 2)

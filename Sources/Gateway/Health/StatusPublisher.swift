@@ -12,12 +12,12 @@ public enum StatusTarget: Sendable {
     case api(KubeConfigChoice, namespace: String)
 }
 
-final class StatusPublisher {
+public final class StatusPublisher {
     private let target: StatusTarget
     private let writer: ObjectWriter?
     private let logger: Logger
 
-    init(target: StatusTarget, logger: Logger) throws(GatewayError) {
+    public init(target: StatusTarget, logger: Logger) throws(GatewayError) {
         self.target = target
         self.logger = logger
         switch target {
@@ -51,7 +51,7 @@ final class StatusPublisher {
         return e
     }()
 
-    func publish(_ object: GatewayObject) throws(GatewayError) {
+    public func publish(_ object: GatewayObject) throws(GatewayError) {
         var g = object
         switch target {
         case .file(let path):
@@ -81,7 +81,7 @@ final class StatusPublisher {
     }
 
     /// A stopped gateway's last word: passive, no connections (its tunnels are gone).
-    func publishStopped(_ object: GatewayObject) {
+    public func publishStopped(_ object: GatewayObject) {
         var g = object
         g.status.haStatus = .passive
         g.status.connections = []
