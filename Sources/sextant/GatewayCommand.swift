@@ -103,11 +103,7 @@ struct GatewayCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Address and port of the HTTP endpoint (/health, /metrics, /debug/state); off: none.", valueName: "ADDR:PORT"))
     var http = "off"
 
-    @Option(name: .customLong("log-format"), help: ArgumentHelp("text or json (one JSON object per line).", valueName: "FORMAT"))
-    var logFormat: String = "text"
-
-    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
-    var logLevel: String = "info"
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard GatewayConfiguration.Backend(rawValue: backend) != nil else { throw ValidationError("--backend must be wireguard or vxlan, not '\(backend)'") }
@@ -137,14 +133,10 @@ struct GatewayCommand: ParsableCommand {
         if http != "off" {
             do { _ = try HTTPServer.split(http) } catch { throw ValidationError(error.description) }
         }
-        if Logger.Level(rawValue: logLevel.lowercased()) == nil {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        if logFormat != "text" && logFormat != "json" { throw ValidationError("--log-format must be text or json, not '\(logFormat)'") }
     }
 
     func run() throws {
-        JSONLogHandler.bootstrap(level: logLevel, format: logFormat)
+        logging.bootstrap()
         let logger = Logger(label: "sextant.gateway")
         var psk: [UInt8]? = nil
         if let f = pskFile {

@@ -81,11 +81,7 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Address and port of the HTTP endpoint (/metrics, /health, /ready, /debug/state); off: none.", valueName: "ADDR:PORT"))
     var http: String = Serve.defaultHTTP
 
-    @Option(name: .customLong("log-format"), help: ArgumentHelp("text or json (one JSON object per line).", valueName: "FORMAT"))
-    var logFormat: String = "text"
-
-    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
-    var logLevel: String = "info"
+    @OptionGroup var logging: LoggingOptions
 
     /// The API server to watch, if any; an unusable configuration is exit status 2.
     func kubeConfiguration() throws(StartupError) -> KubeConfig? {
@@ -117,11 +113,7 @@ struct Serve: ParsableCommand {
         if !(1...1_000_000).contains(tcpMaxConnections) {
             throw ValidationError("--tcp-max-connections must be between 1 and 1000000")
         }
-        if Logger.Level(rawValue: logLevel.lowercased()) == nil {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
         if let m = maxRecords, !(1...65535).contains(m) { throw ValidationError("--max-records must be between 1 and 65535, not \(m)") }
-        if logFormat != "text" && logFormat != "json" { throw ValidationError("--log-format must be text or json, not '\(logFormat)'") }
         if http != "off" {
             do { _ = try HTTPServer.split(http) } catch { throw ValidationError(error.description) }
         }
@@ -141,7 +133,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        JSONLogHandler.bootstrap(level: logLevel, format: logFormat)
+        logging.bootstrap()
         let logger = Logger(label: "sextant")
 
         let addresses = (listen.isEmpty ? [Self.defaultListen] : listen).compactMap { try? ListenAddress(parsing: $0) }

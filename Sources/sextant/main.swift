@@ -20,6 +20,9 @@ do {
         exit(startup.status)
     }
     let message = Sextant.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-    writeError(message + " (see 'sextant serve --help')")
+    // The subcommand named on the command line (serve when none is).
+    let known = ["serve", "check", "show", "gateway"]
+    let command = CommandLine.arguments.dropFirst().first { known.contains($0) } ?? "serve"
+    writeError(message + " (see 'sextant \(command) --help')")
     exit(2)
 }

@@ -172,13 +172,7 @@ public final class HealthChecker: @unchecked Sendable {
         var buf = [UInt8](repeating: 0, count: 1500)
         var changed = false
         while true {
-            var from = sockaddr_in()
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let n = buf.withUnsafeMutableBytes { raw in
-                withUnsafeMutablePointer(to: &from) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(probeSocket, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &len) }
-                }
-            }
+            let (n, from, _) = Self.receive(probeSocket, into: &buf)
             if n <= 0 { break }
             var body = buf[0..<n]
             if mode == .icmp {
@@ -213,13 +207,7 @@ public final class HealthChecker: @unchecked Sendable {
     private func answerProbes() {
         var buf = [UInt8](repeating: 0, count: 512)
         while true {
-            var from = sockaddr_in()
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let n = buf.withUnsafeMutableBytes { raw in
-                withUnsafeMutablePointer(to: &from) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(responderSocket, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &len) }
-                }
-            }
+            var (n, from, len) = Self.receive(responderSocket, into: &buf)
             if n <= 0 { break }
             guard n >= 8, Array(buf.prefix(4)) == Self.magic else { continue }
             _ = buf.withUnsafeBytes { raw in
@@ -228,6 +216,18 @@ public final class HealthChecker: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// One datagram without blocking: its length (≤ 0: none), sender and address length.
+    static func receive(_ fd: Int32, into buf: inout [UInt8]) -> (Int, sockaddr_in, socklen_t) {
+        var from = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let n = buf.withUnsafeMutableBytes { raw in
+            withUnsafeMutablePointer(to: &from) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &len) }
+            }
+        }
+        return (n, from, len)
     }
 
     static func udpSocket(bound ip: IPv4, port: UInt16) throws(GatewayError) -> Int32 {
