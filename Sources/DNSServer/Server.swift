@@ -78,10 +78,11 @@ public final class Server: @unchecked Sendable {
             throw error
         }
         for (i, u) in udps.enumerated() {
-            udpWorkers.append(UDPWorker(fd: u, index: udpWorkers.count + i, io: configuration.udpIO, snapshots: snapshots, logger: logger))
+            udpWorkers.append(UDPWorker(fd: u, index: udpWorkers.count + i, io: configuration.udpIO, snapshots: snapshots,
+                                        allow: configuration.allow, limiter: configuration.rateLimiter, logger: logger))
         }
         tcpListeners.append(TCPListener(fd: tcp, address: address, limit: limit, idleTimeout: configuration.tcpIdleTimeout, snapshots: snapshots,
-                                        queries: tcpQueries, logger: logger))
+                                        queries: tcpQueries, allow: configuration.allow, logger: logger))
         return address
     }
 

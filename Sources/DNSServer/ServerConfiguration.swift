@@ -10,6 +10,10 @@ public struct ServerConfiguration: Sendable {
 
     /// How UDP workers wait for datagrams.
     public var udpIO: UDPIO
+    /// Nil: every client is answered; else clients outside it get REFUSED (`--allow`).
+    public var allow: SourceFilter?
+    /// Nil: no response-rate limiting (`--rrl`, UDP only).
+    public var rateLimiter: ResponseRateLimiter?
 
     public init(listen: [ListenAddress], workers: Int, tcpIdleTimeout: Double = 10, tcpMaxConnections: Int = 1024, udpIO: UDPIO = .thread) {
         self.listen = listen

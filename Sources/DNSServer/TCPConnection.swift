@@ -51,9 +51,13 @@ final class TCPConnection: @unchecked Sendable {
     /// Called when the idle timeout closes the connection.
     private let onIdleClose: @Sendable () -> Void
 
-    init(fd: Int32, queue: DispatchQueue, idleTimeout: Double, snapshots: SnapshotBox, queries: QueryCounters,
+    /// False for a client outside `--allow`: every query gets REFUSED.
+    private let allowed: Bool
+
+    init(fd: Int32, queue: DispatchQueue, idleTimeout: Double, snapshots: SnapshotBox, queries: QueryCounters, allowed: Bool = true,
          onIdleClose: @escaping @Sendable () -> Void, onClose: @escaping @Sendable () -> Void) {
         self.queries = queries
+        self.allowed = allowed
         self.onIdleClose = onIdleClose
         self.fd = fd
         self.queue = queue
@@ -147,7 +151,8 @@ final class TCPConnection: @unchecked Sendable {
             let out = outputBuffer()
             let query = UnsafeRawBufferPointer(start: input.baseAddress! + start + 2, count: len)
             let body = UnsafeMutableRawBufferPointer(rebasing: out[2...])
-            let n = Responder.respond(to: query, table: table, transport: .tcp, scratch: scratch, out: body)
+            let n = allowed ? Responder.respond(to: query, table: table, transport: .tcp, scratch: scratch, out: body)
+                : Responder.refuse(to: query, scratch: scratch, out: body)
             if n == 0 { queries.dropped() }
             if n > 0 {
                 queries.count(reply: body.baseAddress!, length: n)

@@ -25,9 +25,13 @@ final class TCPListener: @unchecked Sendable {
     private let logger: Logger
     private var source: DispatchSourceRead?
 
+    /// `--allow`: a connection from elsewhere gets REFUSED for every query.
+    private let allow: SourceFilter?
+
     init(fd: Int32, address: ListenAddress, limit: ConnectionLimit, idleTimeout: Double, snapshots: SnapshotBox,
-         queries: QueryCounters, logger: Logger) {
+         queries: QueryCounters, allow: SourceFilter? = nil, logger: Logger) {
         self.fd = fd
+        self.allow = allow
         self.queries = queries
         self.address = address
         self.limit = limit
@@ -68,7 +72,14 @@ final class TCPListener: @unchecked Sendable {
             let q = DispatchQueue(label: "sextant.tcp.c", target: connectionQueue)
             let limit = self.limit
             let id = limit.nextID()
-            let conn = TCPConnection(fd: c, queue: q, idleTimeout: idleTimeout, snapshots: snapshots, queries: queries,
+            var allowed = true
+            if let a = allow {
+                var peer = sockaddr_storage()
+                var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                let ok = withUnsafeMutablePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(c, $0, &len) } } == 0
+                allowed = ok && withUnsafePointer(to: &peer) { a.allows(UnsafeRawPointer($0)) }
+            }
+            let conn = TCPConnection(fd: c, queue: q, idleTimeout: idleTimeout, snapshots: snapshots, queries: queries, allowed: allowed,
                                      onIdleClose: { limit.noteIdleClose() }) { limit.release(id) }
             guard limit.acquire(conn, id: id) else {
                 // Every connection was active within the last second: refuse this one.

@@ -62,8 +62,17 @@ final class UDPWorker: @unchecked Sendable {
         var sendErrors = 0
     }
 
-    init(fd: Int32, index: Int, io: UDPIO, snapshots: SnapshotBox, logger: Logger) {
+    /// `--allow` and `--rrl`; nil when off (one branch per datagram then).
+    private let allow: SourceFilter?
+    private let limiter: ResponseRateLimiter?
+    /// Replies over the rate so far: every `slip`-th goes out truncated.
+    private var slipCount = 0
+
+    init(fd: Int32, index: Int, io: UDPIO, snapshots: SnapshotBox, allow: SourceFilter? = nil, limiter: ResponseRateLimiter? = nil,
+         logger: Logger) {
         self.fd = fd
+        self.allow = allow
+        self.limiter = limiter
         self.io = io
         self.logger = logger
         queue = DispatchQueue(label: "sextant.udp.\(index)", qos: .userInteractive)
@@ -260,13 +269,17 @@ final class UDPWorker: @unchecked Sendable {
         let warmed = got > 1
         if warmed { warm(got, table: table) }
         var out = 0
+        let second = limiter == nil ? 0 : ResponseRateLimiter.second()
         for i in 0..<got {
             let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))
             // Datagram i's reply buffer is the i-th (its question's name is there when warmed).
             let replyStart = replyBuffer(i)
             let reply = UnsafeMutableRawBufferPointer(start: replyStart, count: Self.sendSize)
-            let len: Int
-            if warmed, let question = questions[i] {
+            let sender = UnsafeRawPointer(names.baseAddress! + i)
+            var len: Int
+            if let a = allow, !a.allows(sender) {
+                len = Responder.refuse(to: query, scratch: scratch, out: reply)
+            } else if warmed, let question = questions[i] {
                 len = Responder.respond(to: query, question: question, name: UnsafeRawBufferPointer(Self.loweredName(inReply: replyStart)),
                                         table: table, transport: .udp,
                                         answerSpace: answerSpace, out: reply)
@@ -276,6 +289,15 @@ final class UDPWorker: @unchecked Sendable {
             if len == 0 {
                 queries.dropped()
                 continue
+            }
+            if let l = limiter {
+                switch l.verdict(for: sender, second: second, slipCount: &slipCount) {
+                case .answer: break
+                case .truncate: len = Responder.truncate(reply: reply, length: len)
+                case .drop:
+                    queries.dropped()
+                    continue
+                }
             }
             queries.count(reply: replyStart, length: len)
             txIov[out].iov_base = reply.baseAddress

@@ -98,7 +98,7 @@ final class Operations: Sendable {
         p.family("sextant_dns_truncated_total", .counter, "Replies sent with TC set (too large for the transport).")
         p.sample("sextant_dns_truncated_total", q.udp.truncated, labels: ["transport": "udp"])
         p.sample("sextant_dns_truncated_total", q.tcp.truncated, labels: ["transport": "tcp"])
-        p.family("sextant_dns_dropped_total", .counter, "Messages that got no reply: malformed beyond a header, or replies sent to the server.")
+        p.family("sextant_dns_dropped_total", .counter, "Messages that got no reply: malformed beyond a header, replies sent to the server, or over the --rrl rate.")
         p.sample("sextant_dns_dropped_total", q.udp.dropped, labels: ["transport": "udp"])
         p.sample("sextant_dns_dropped_total", q.tcp.dropped, labels: ["transport": "tcp"])
         p.single("sextant_tcp_connections_open", .gauge, "TCP connections open.", Double(server.openTCPConnections))

@@ -72,6 +72,15 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("tcp-max-connections"), help: ArgumentHelp("Open TCP connections at most.", valueName: "N"))
     var tcpMaxConnections: Int = 1024
 
+    @Option(name: .long, help: ArgumentHelp("Answer only clients in this prefix (IPv4 or IPv6, e.g. 10.0.0.0/8); repeatable. Others get REFUSED. Default: every client.", valueName: "CIDR"))
+    var allow: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Response-rate limiting over UDP: at most N replies a second to one /24 (IPv4) or /56 (IPv6). Default: off.", valueName: "N"))
+    var rrl: Int?
+
+    @Option(name: .customLong("rrl-slip"), help: ArgumentHelp("With --rrl, every N-th reply over the rate goes out truncated (TC: the client retries over TCP), the others are dropped; 0 drops them all.", valueName: "N"))
+    var rrlSlip = 2
+
     @Option(name: .customLong("max-records"), help: ArgumentHelp("At most N address records in a headless answer, a window that moves on with each query (BIND 9.18 refuses RRsets over 100 records). Default: no cap.", valueName: "N"))
     var maxRecords: Int?
 
@@ -113,6 +122,11 @@ struct Serve: ParsableCommand {
         if !(1...1_000_000).contains(tcpMaxConnections) {
             throw ValidationError("--tcp-max-connections must be between 1 and 1000000")
         }
+        for a in allow where SourcePrefix(parsing: a) == nil {
+            throw ValidationError("--allow '\(a)' is not an IPv4 or IPv6 prefix (like 10.0.0.0/8 or fd00::/8)")
+        }
+        if let r = rrl, !(1...1_000_000).contains(r) { throw ValidationError("--rrl must be between 1 and 1000000 replies a second, not \(r)") }
+        if !(0...100).contains(rrlSlip) { throw ValidationError("--rrl-slip must be between 0 and 100, not \(rrlSlip)") }
         if let m = maxRecords, !(1...65535).contains(m) { throw ValidationError("--max-records must be between 1 and 65535, not \(m)") }
         if http != "off" {
             do { _ = try HTTPServer.split(http) } catch { throw ValidationError(error.description) }
@@ -189,9 +203,11 @@ struct Serve: ParsableCommand {
         }
 
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let config = ServerConfiguration(
+        var config = ServerConfiguration(
             listen: addresses, workers: workers ?? max(1, cores),
             tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections, udpIO: UDPIO(rawValue: udpIO) ?? .thread)
+        if !allow.isEmpty { config.allow = SourceFilter(allow.compactMap { SourcePrefix(parsing: $0) }) }
+        if let r = rrl { config.rateLimiter = ResponseRateLimiter(rate: r, slip: rrlSlip) }
         let server = Server(configuration: config, snapshots: snapshots, logger: logger)
         // Before binding: a signal sent as soon as the address is printed must be handled.
         Signals.install(server: server, loader: loader, publisher: publisher, logger: logger) { [stateWriter] in stateWriter?.flush() }
