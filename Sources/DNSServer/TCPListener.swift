@@ -100,7 +100,7 @@ final class TCPListener: @unchecked Sendable {
 final class ConnectionLimit: Sendable {
     let maximum: Int
     static let minimumIdleToEvict: UInt64 = 1_000_000_000
-    private let state = Mutex<[Int: TCPConnection]>([:])
+    private let state = Locked<[Int: TCPConnection]>([:])
     private let ids = ManagedAtomic<Int>(0)
     private let refusedCount = ManagedAtomic<Int>(0)
     private let evictedCount = ManagedAtomic<Int>(0)

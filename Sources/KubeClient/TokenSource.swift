@@ -1,12 +1,15 @@
 import Foundation
-import Synchronization
 
 /// The bearer token of requests: fixed, or read from a file that the kubelet rotates.
 ///
 /// A file token is read again after `refresh` seconds (client-go: one minute) and at once
 /// after a 401 (`invalidate`), opened by path each time so that the projected volume's
 /// atomic symlink swap is followed. The last good token is kept if a read fails.
-public final class TokenSource: Sendable {
+public final class TokenSource: @unchecked Sendable {
+    // @unchecked: `token` and `readAt` are touched only under `lock`. An NSLock (a pthread
+    // mutex) rather than Synchronization.Mutex: ThreadSanitizer on Linux reports false
+    // races through Mutex (notes/swift-systems.md §4) and this lock is taken by every
+    // reflector thread.
     public enum Origin: Sendable, Equatable {
         case fixed(String)
         case file(String)
@@ -14,7 +17,9 @@ public final class TokenSource: Sendable {
 
     public let origin: Origin
     let refresh: Double
-    private let state = Mutex<(token: String?, readAt: Double)>((nil, 0))
+    private let lock = NSLock()
+    private var token: String?
+    private var readAt: Double = 0
 
     public init(_ origin: Origin, refresh: Double = 60) {
         self.origin = origin
@@ -28,19 +33,21 @@ public final class TokenSource: Sendable {
             return t
         case .file(let path):
             let now = Date().timeIntervalSince1970
-            return state.withLock { s in
-                if s.token == nil || now - s.readAt >= refresh {
-                    if let t = Self.read(path) { s.token = t }
-                    s.readAt = now
-                }
-                return s.token
+            lock.lock()
+            defer { lock.unlock() }
+            if token == nil || now - readAt >= refresh {
+                if let t = Self.read(path) { token = t }
+                readAt = now
             }
+            return token
         }
     }
 
     /// After a 401: the next `current()` reads the file again.
     public func invalidate() {
-        state.withLock { $0.readAt = 0 }
+        lock.lock()
+        readAt = 0
+        lock.unlock()
     }
 
     func check(origin o: String) throws(KubeConfigError) {

@@ -1,0 +1,18 @@
+import Foundation
+
+/// A value behind a pthread mutex (NSLock). `Synchronization.Mutex` would do as well, but
+/// ThreadSanitizer on Linux reports false races through it (notes/swift-systems.md §4),
+/// and the suite's TSan run must stay clean to show the real ones.
+final class Locked<Value>: @unchecked Sendable {
+    // @unchecked: `value` is touched only while `lock` is held.
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
