@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// A port of a ServiceImport or EndpointSlice. Names and protocols are compared
 /// case-insensitively, as DNS names are.
@@ -32,7 +32,7 @@ public struct ServicePort: Decodable, Hashable, Sendable {
 extension ServicePort {
     /// Every distinct port list decoded so far (few: most services of a cluster set
     /// export the same ports).
-    private static let lists = Mutex<Set<[ServicePort]>>([])
+    private static let lists = Locked<Set<[ServicePort]>>([])
 
     /// The shared copy of `ports`: every slice and import of a service, and most
     /// services, list the same ports, and each decoded list was a heap block of its own

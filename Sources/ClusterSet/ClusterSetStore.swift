@@ -1,7 +1,7 @@
 import AnswerTable
 import Dispatch
 import DNSWire
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -125,7 +125,7 @@ public final class ClusterSetStore {
     /// The zone files' table and the zones it was built from.
     private var base: (zones: [ZoneContent], serviceZones: [DNSName], table: NameTable)?
     /// Rotation slots handed out so far; compile threads ask for them concurrently.
-    private let counterSlots = Mutex<[CounterKey: Int]>([:])
+    private let counterSlots = Locked<[CounterKey: Int]>([:])
 
     /// A rotation's identity: stable across recompiles, so its position survives them.
     struct CounterKey: Hashable {

@@ -1,3 +1,4 @@
+import Locking
 import AnswerTable
 import Dispatch
 import Synchronization
@@ -38,9 +39,9 @@ public final class StorePublisher: @unchecked Sendable {
     private let queue = DispatchQueue(label: "sextant.store")
     /// Changes not applied yet, and when each `.event` among them was submitted
     /// (monotonic nanoseconds): the latency from a watch event to its table.
-    private let pending = Mutex<(changes: [Change], scheduled: Bool, eventTimes: [UInt64])>(([], false, []))
-    private let published = Mutex<[@Sendable (AnswerTable) -> Void]>([])
-    private let latencyObservers = Mutex<[@Sendable ([UInt64]) -> Void]>([])
+    private let pending = Locked<(changes: [Change], scheduled: Bool, eventTimes: [UInt64])>(([], false, []))
+    private let published = Locked<[@Sendable (AnswerTable) -> Void]>([])
+    private let latencyObservers = Locked<[@Sendable ([UInt64]) -> Void]>([])
     /// When the current table was published (monotonic nanoseconds).
     private let publishedAt = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
 

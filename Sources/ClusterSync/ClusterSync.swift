@@ -2,7 +2,7 @@ import ClusterSet
 import Foundation
 import KubeClient
 import Logging
-import Synchronization
+import Locking
 
 /// Keeps the store equal to what the API server holds: one reflector per kind
 /// (ServiceImport, EndpointSlice with Lighthouse's selector, Gateway), their lists and
@@ -17,16 +17,16 @@ public final class ClusterSync: Sendable {
     let publisher: StorePublisher
     let logger: Logger
     let options: ReflectorOptions
-    private let synced = Mutex<Set<ObjectKind>>([])
+    private let synced = Locked<Set<ObjectKind>>([])
     /// How to stop each reflector: ask, then wait.
-    private let reflectors = Mutex<[(ask: @Sendable () -> Void, wait: @Sendable () -> Void)]>([])
+    private let reflectors = Locked<[(ask: @Sendable () -> Void, wait: @Sendable () -> Void)]>([])
     /// Called on a reflector's thread as each watch event arrives, before it is queued
     /// for the store (latency measurements, event counters).
     let onEvent: @Sendable (ObjectKind) -> Void
     /// Objects the API sent that could not be read, by kind (a metric for operators).
-    private let rejected = Mutex<[ObjectKind: Int]>([:])
+    private let rejected = Locked<[ObjectKind: Int]>([:])
     /// Each kind's reflector statistics and its watch events (upserts, deletes).
-    private let perKind = Mutex<[ObjectKind: (statistics: ReflectorStatistics, upserts: Int, deletes: Int, unavailable: Bool)]>([:])
+    private let perKind = Locked<[ObjectKind: (statistics: ReflectorStatistics, upserts: Int, deletes: Int, unavailable: Bool)]>([:])
 
     /// The API resource of each watched kind (also the metrics' `resource` label).
     public static func resourceName(_ kind: ObjectKind) -> String {

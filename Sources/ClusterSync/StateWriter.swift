@@ -1,7 +1,7 @@
 import ClusterSet
 import Dispatch
 import Logging
-import Synchronization
+import Locking
 
 /// Saves the API server's objects to the state file after changes, at most once per
 /// `interval`, on a queue of its own (the store is only read, on its queue, for the copy).
@@ -13,7 +13,7 @@ public final class StateWriter: Sendable {
     /// False until the objects are worth keeping: listed from the API server, or restored.
     let ready: @Sendable () -> Bool
     private let queue = DispatchQueue(label: "sextant.state-file")
-    private let state = Mutex<(generation: Int, failing: Bool)>((-1, false))
+    private let state = Locked<(generation: Int, failing: Bool)>((-1, false))
 
     public init(file: StateFile, publisher: StorePublisher, interval: Double = 2, logger: Logger,
                 ready: @escaping @Sendable () -> Bool) {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Atomics
+import Locking
 import CNetShim
 import AnswerTable
 import Dispatch

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// What one reflector has been through, for the metrics endpoint: lists after the first
 /// and watch restarts, each by a reason from a fixed set (never a message or a name).
@@ -22,7 +22,7 @@ public final class ReflectorStatistics: Sendable {
         case error
     }
 
-    private let counts = Mutex<(lists: Int, restarts: [Restart: Int], relists: [Relist: Int])>((0, [:], [:]))
+    private let counts = Locked<(lists: Int, restarts: [Restart: Int], relists: [Relist: Int])>((0, [:], [:]))
 
     public init() {}
 

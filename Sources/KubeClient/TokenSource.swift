@@ -1,15 +1,12 @@
 import Foundation
+import Locking
 
 /// The bearer token of requests: fixed, or read from a file that the kubelet rotates.
 ///
 /// A file token is read again after `refresh` seconds (client-go: one minute) and at once
 /// after a 401 (`invalidate`), opened by path each time so that the projected volume's
 /// atomic symlink swap is followed. The last good token is kept if a read fails.
-public final class TokenSource: @unchecked Sendable {
-    // @unchecked: `token` and `readAt` are touched only under `lock`. An NSLock (a pthread
-    // mutex) rather than Synchronization.Mutex: ThreadSanitizer on Linux reports false
-    // races through Mutex (notes/swift-systems.md §4) and this lock is taken by every
-    // reflector thread.
+public final class TokenSource: Sendable {
     public enum Origin: Sendable, Equatable {
         case fixed(String)
         case file(String)
@@ -17,9 +14,7 @@ public final class TokenSource: @unchecked Sendable {
 
     public let origin: Origin
     let refresh: Double
-    private let lock = NSLock()
-    private var token: String?
-    private var readAt: Double = 0
+    private let state = Locked<(token: String?, readAt: Double)>((nil, 0))
 
     public init(_ origin: Origin, refresh: Double = 60) {
         self.origin = origin
@@ -33,21 +28,19 @@ public final class TokenSource: @unchecked Sendable {
             return t
         case .file(let path):
             let now = Date().timeIntervalSince1970
-            lock.lock()
-            defer { lock.unlock() }
-            if token == nil || now - readAt >= refresh {
-                if let t = Self.read(path) { token = t }
-                readAt = now
+            return state.withLock { s in
+                if s.token == nil || now - s.readAt >= refresh {
+                    if let t = Self.read(path) { s.token = t }
+                    s.readAt = now
+                }
+                return s.token
             }
-            return token
         }
     }
 
     /// After a 401: the next `current()` reads the file again.
     public func invalidate() {
-        lock.lock()
-        readAt = 0
-        lock.unlock()
+        state.withLock { $0.readAt = 0 }
     }
 
     func check(origin o: String) throws(KubeConfigError) {

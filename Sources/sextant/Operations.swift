@@ -4,7 +4,7 @@ import DNSServer
 import Foundation
 import KubeClient
 import OpsHTTP
-import Synchronization
+import Locking
 
 /// The operations endpoints: what `/health`, `/ready`, `/metrics` and `/debug/state`
 /// answer, read from the server, the store and the API watches at the time of asking.
@@ -24,8 +24,8 @@ final class Operations: Sendable {
     static let latencyBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
     /// The store's gauges as of a table generation: a walk of every object (0.1 s at
     /// 100,000 services, on the store's queue), made again only when the table changed.
-    private let summaryCache = Mutex<(generation: Int, summary: StoreSummary)?>(nil)
-    private let latency = Mutex<(buckets: [Int], count: Int, sum: Double)>(([Int](repeating: 0, count: Operations.latencyBounds.count), 0, 0))
+    private let summaryCache = Locked<(generation: Int, summary: StoreSummary)?>(nil)
+    private let latency = Locked<(buckets: [Int], count: Int, sum: Double)>(([Int](repeating: 0, count: Operations.latencyBounds.count), 0, 0))
 
     init(server: Server, publisher: StorePublisher, sync: ClusterSync?, zonesPath: String, apiServer: String?,
          configuration: StoreConfiguration, restoredFrom: String? = nil) {
