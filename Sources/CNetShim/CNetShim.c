@@ -3,6 +3,8 @@
 #include <malloc.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <unistd.h>
 #include "CNetShim.h"
 
 _Static_assert(sizeof(struct cns_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr size");
@@ -21,3 +23,32 @@ int cns_errno(void) { return errno; }
 int cns_malloc_trim(void) { return malloc_trim(0); }
 
 int cns_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+
+static void cns_stop_set(sigset_t *set) {
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
+int cns_block_stop_signals(void) {
+    sigset_t set;
+    cns_stop_set(&set);
+    return pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+int cns_unblock_stop_signals(void) {
+    sigset_t set;
+    cns_stop_set(&set);
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int cns_wait_stop_signal(void) {
+    sigset_t set;
+    cns_stop_set(&set);
+    for (;;) {
+        int sig = sigwaitinfo(&set, NULL);
+        if (sig > 0) return sig;
+        if (errno != EINTR) return -1;
+    }
+}

@@ -23,6 +23,7 @@ struct Check: ParsableCommand {
     var zone: [String] = []
 
     func run() throws {
+        Signals.unblock()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: zones, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw StartupError(description: "\(zones): no such directory", status: 2)

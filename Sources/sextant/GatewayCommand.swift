@@ -204,6 +204,6 @@ struct GatewayCommand: ParsableCommand {
             engine.stop()
             Glibc.exit(0)
         }
-        dispatchMain()
+        Signals.waitForever()
     }
 }

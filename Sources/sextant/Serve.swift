@@ -251,10 +251,10 @@ struct Serve: ParsableCommand {
         logger.info("serving", metadata: [
             "zones": "\(zoneList)", "names": "\(table.nameCount)", "workers": "\(config.workers)",
         ])
-        // dispatchMain never returns, so an optimized build may release locals before it
+        // waitForever never returns, so an optimized build may release locals before it
         // (withExtendedLifetime's fix-up comes after a return that never happens): what
         // must live as long as the process is held by a static.
         KeptAlive.objects = [watcher] + (httpServer.map { [$0] } ?? []) + (stateWriter.map { [$0] } ?? [])
-        dispatchMain()
+        Signals.waitForever()
     }
 }

@@ -23,6 +23,7 @@ struct Show: ParsableCommand {
     var all = false
 
     func run() throws {
+        Signals.unblock()
         let body: [UInt8]
         do {
             let base = server.hasSuffix("/") ? String(server.dropLast()) : server

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CNetShim
 import ClusterSet
 import DNSServer
 import Dispatch
@@ -9,18 +10,16 @@ import Logging
 /// SIGTERM and SIGINT stop the server; SIGHUP reloads the zones folder and keeps the
 /// old data when the new files are bad.
 ///
-/// The handlers are installed with sigaction before any socket is bound, and only
-/// write the signal number to a pipe that a Dispatch source reads. (A Dispatch signal
-/// source registers its handler asynchronously: a signal sent right after start-up
-/// could be lost.)
+/// The signals are blocked in every thread from main's first line (`block()`) and taken
+/// by the main thread with sigwaitinfo (`waitForever()`): no handler runs anywhere, and
+/// one sent during start-up waits, pending, instead of being lost or killing the process.
 enum Signals {
-    nonisolated(unsafe) static var writeEnd: Int32 = -1
     /// Seconds a stop waits for TCP connections to write their last replies.
     static let grace = 4.0
-    // nonisolated(unsafe): set once before the handlers are installed, then only read
-    // by the async-signal-safe handler.
-    nonisolated(unsafe) private static var source: DispatchSourceRead?
-    // nonisolated(unsafe): written once from the main thread before dispatchMain().
+    // nonisolated(unsafe): written once by install() on the main thread, then read only
+    // by that thread in waitForever().
+    nonisolated(unsafe) private static var wanted: Set<Int32> = []
+    nonisolated(unsafe) private static var handler: (@Sendable (Int32) -> Void)?
 
     /// - Parameter beforeExit: runs once a stop has drained, just before the process exits
     ///   (the state file's last write).
@@ -45,38 +44,32 @@ enum Signals {
         }
     }
 
-    /// Routes `signals` to `handle`, called on a queue of its own with the signal number.
+    /// Blocks the stop signals in the calling thread, and so in every thread started
+    /// after it: they are waited for (`waitForever`), never delivered to a handler.
+    /// Called first thing in main. (A handler ran on whichever thread the kernel chose,
+    /// the main thread parked by `dispatchMain()` included, which AddressSanitizer takes
+    /// for a finished thread.)
+    static func block() { _ = cns_block_stop_signals() }
+
+    /// For the short commands (check, show): the default actions again.
+    static func unblock() { _ = cns_unblock_stop_signals() }
+
+    /// Routes the stop signals (SIGTERM, SIGINT, SIGHUP) in `signals` to `handle`, which
+    /// `waitForever()` calls on the main thread; the others stay blocked and pending.
     static func install(signals: [Int32], logger: Logger, handle: @escaping @Sendable (Int32) -> Void) {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
-            logger.error("cannot create the signal pipe; signals keep their default action")
-            return
-        }
-        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
-        _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        writeEnd = fds[1]
-        let queue = DispatchQueue(label: "sextant.signals")
-        let s = DispatchSource.makeReadSource(fileDescriptor: fds[0], queue: queue)
-        s.setEventHandler {
-            var sig: UInt8 = 0
-            while read(fds[0], &sig, 1) == 1 { handle(Int32(sig)) }
-        }
-        s.resume()
-        source = s
-        for sig in signals {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = signalHandler
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = SA_RESTART
-            sigaction(sig, &action, nil)
+        wanted = Set(signals)
+        handler = handle
+    }
+
+    /// The main thread's last job, instead of `dispatchMain()` (which unblocks every
+    /// signal on the main thread while it sleeps): waits for the stop signals and hands
+    /// them to the installed handler, forever. Everything else runs on Dispatch queues
+    /// and threads of its own; nothing uses the main queue.
+    static func waitForever() -> Never {
+        while true {
+            let sig = cns_wait_stop_signal()
+            if sig > 0, wanted.contains(sig), let h = handler { h(sig) }
         }
     }
 }
 
-/// Async-signal-safe: one write() of the signal number.
-func signalHandler(_ sig: Int32) {
-    var b = UInt8(truncatingIfNeeded: sig)
-    _ = write(Signals.writeEnd, &b, 1)
-}

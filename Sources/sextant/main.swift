@@ -3,6 +3,10 @@ import Glibc
 #endif
 import ArgumentParser
 
+// Before anything can start a thread: the stop signals are blocked, to be read from a
+// signalfd by the long-running commands (Signals); the short ones unblock them again.
+Signals.block()
+
 // Bad flags end with one clear line and exit status 2; --help prints help and exits 0.
 do {
     var command = try Sextant.parseAsRoot()

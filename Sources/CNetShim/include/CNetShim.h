@@ -25,4 +25,12 @@ static inline void cns_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 /// glibc's malloc_trim(0) (malloc.h is not in Swift's Glibc module): gives the free
 /// pages inside the heap back to the system. 1 when some memory was released.
 int cns_malloc_trim(void);
+
+// Stop signals (SIGTERM, SIGINT, SIGHUP) taken with sigwaitinfo instead of a handler:
+// blocked in the calling thread, which every thread created after inherits (call it
+// before any), and waited for by one thread.
+int cns_block_stop_signals(void);
+int cns_unblock_stop_signals(void);
+// Blocks until one of them is pending and returns its number (EINTR retried).
+int cns_wait_stop_signal(void);
 #endif
