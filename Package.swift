@@ -7,8 +7,10 @@ let package = Package(
     products: [
         .executable(name: "sextant", targets: ["sextant"]),
         .library(name: "DNSWire", targets: ["DNSWire"]),
-        // For the benchmark package beside this one.
+        // For the benchmark and fuzz packages beside this one.
         .library(name: "SextantCore", targets: ["DNSWire", "AnswerTable", "ClusterSet", "DNSServer", "Zones", "KubeClient", "ClusterSync"]),
+        // For the fuzz package beside this one.
+        .library(name: "SextantGateway", targets: ["Gateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

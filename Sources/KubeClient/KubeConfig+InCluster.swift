@@ -19,7 +19,7 @@ extension KubeConfig {
         }
         let h = host.contains(":") ? "[\(host)]" : host
         let ca = folder + "/ca.crt"
-        let namespace = FileManager.default.contents(atPath: folder + "/namespace")
+        let namespace = FileContents.read(folder + "/namespace")
             .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
         let config = KubeConfig(
             server: "https://\(h):\(port)",

@@ -8,7 +8,7 @@ extension KubeConfig {
     /// `exec` and `auth-provider` users are refused with a clear message rather than sent
     /// without credentials.
     public static func load(kubeconfig path: String, context wanted: String? = nil) throws(KubeConfigError) -> KubeConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileContents.read(path) else {
             throw KubeConfigError("kubeconfig \(path): cannot read the file")
         }
         let file: KubeconfigFile

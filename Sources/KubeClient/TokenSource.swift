@@ -50,7 +50,7 @@ public final class TokenSource: Sendable {
     }
 
     static func read(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let data = FileContents.read(path) else { return nil }
         let t = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return t.isEmpty ? nil : t
     }

@@ -44,11 +44,20 @@ public enum ManifestFile {
            let fast = decodeJSON(file.data, path: path, release: file.release) {
             return fast
         }
+        // FileBuffer rather than Data(contentsOf:), which leaks its 4 KiB read buffer on
+        // an empty file (FoundationEssentials; found by FuzzManifest). Data(contentsOf:)
+        // stays for what FileBuffer declines (not a regular file...): it says why.
         let bytes: Data
-        do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ZoneFileError(path: path, reason: "cannot read: \(error.localizedDescription)")
+        if let file = FileBuffer(path: path) {
+            bytes = Data(file.data)
+        } else if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+            bytes = Data()
+        } else {
+            do {
+                bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw ZoneFileError(path: path, reason: "cannot read: \(error.localizedDescription)")
+            }
         }
         guard let text = String(data: bytes, encoding: .utf8) else {
             throw ZoneFileError(path: path, reason: "cannot read: not UTF-8 text")

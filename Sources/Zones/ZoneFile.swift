@@ -26,33 +26,50 @@ public enum ZoneFile {
         }
         defer { ldns_rdf_deep_free(originRdf) }
 
-        var zone: UnsafeMutablePointer<ldns_zone>? = nil
+        // Record by record rather than ldns_zone_new_frm_fp_l, which (libldns 1.8.3) reads
+        // freed memory when a file holds several SOA records and leaks what it had read
+        // when a line does not parse (both found by FuzzZoneFile; docs/HARDENING.md).
+        var ttl = defaultTTL
+        var currentOrigin: UnsafeMutablePointer<ldns_rdf>? = ldns_rdf_clone(originRdf)
+        var previous: UnsafeMutablePointer<ldns_rdf>? = nil
         var line: Int32 = 0
-        let status = ldns_zone_new_frm_fp_l(&zone, fp, originRdf, defaultTTL, LDNS_RR_CLASS_IN, &line)
-        guard status == LDNS_STATUS_OK, let zone else {
-            let text = ldns_get_errorstr_by_id(status).map { String(cString: $0) } ?? "parse error \(status.rawValue)"
-            throw ZoneFileError(path: path, line: Int(line), reason: text.lowercased())
+        var parsed: [UnsafeMutablePointer<ldns_rr>] = []
+        defer {
+            for rr in parsed { ldns_rr_free(rr) }
+            if let o = currentOrigin { ldns_rdf_deep_free(o) }
+            if let p = previous { ldns_rdf_deep_free(p) }
         }
-        defer { ldns_zone_deep_free(zone) }
+        while feof(fp) == 0 {
+            var rr: UnsafeMutablePointer<ldns_rr>? = nil
+            let status = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &currentOrigin, &previous, &line)
+            switch status {
+            case LDNS_STATUS_OK:
+                if let rr { parsed.append(rr) }
+            case LDNS_STATUS_SYNTAX_EMPTY, LDNS_STATUS_SYNTAX_TTL, LDNS_STATUS_SYNTAX_ORIGIN:
+                continue
+            case LDNS_STATUS_SYNTAX_INCLUDE:
+                throw ZoneFileError(path: path, line: Int(line), reason: "$INCLUDE is not supported: put the records in this file")
+            default:
+                let text = ldns_get_errorstr_by_id(status).map { String(cString: $0) } ?? "parse error \(status.rawValue)"
+                throw ZoneFileError(path: path, line: Int(line), reason: text.lowercased())
+            }
+        }
 
-        guard let soaRR = ldns_zone_soa(zone) else {
+        guard let soaRR = parsed.first(where: { ldns_rr_get_type($0) == LDNS_RR_TYPE_SOA }) else {
             throw ZoneFileError(path: path, reason: "no SOA record: a zone needs exactly one, at its apex")
         }
         let soa = try record(soaRR, path: path)
         let apex = soa.name
         var records: [ResourceRecord] = []
-        if let list = ldns_zone_rrs(zone) {
-            for i in 0..<ldns_rr_list_rr_count(list) {
-                guard let rr = ldns_rr_list_rr(list, i) else { continue }
-                let r = try record(rr, path: path)
-                guard r.name.isSubdomain(of: apex) else {
-                    throw ZoneFileError(path: path, reason: "\(text(rr)) is outside the zone \(apex)")
-                }
-                if r.type == RRType.soa {
-                    throw ZoneFileError(path: path, reason: "a second SOA record: \(text(rr))")
-                }
-                records.append(r)
+        for rr in parsed where rr != soaRR {
+            let r = try record(rr, path: path)
+            guard r.name.isSubdomain(of: apex) else {
+                throw ZoneFileError(path: path, reason: "\(text(rr)) is outside the zone \(apex)")
             }
+            if r.type == RRType.soa {
+                throw ZoneFileError(path: path, reason: "a second SOA record: \(text(rr))")
+            }
+            records.append(r)
         }
         try checkCNAMEs(records, soa: soa, path: path)
         return ZoneContent(apex: apex, soa: soa, records: records)

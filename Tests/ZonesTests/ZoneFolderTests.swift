@@ -79,6 +79,11 @@ mail    IN MX 10 ns
             ("$TTL 30\n@ IN SOA ns hm 1 2 3 4 5\nwww.example.com. IN A 192.0.2.1\n", "outside the zone"),
             ("$TTL 30\n@ IN SOA ns hm 1 2 3 4 5\nwww IN CNAME x\nwww IN A 192.0.2.1\n", "CNAME and other"),
             ("$TTL 30\n@ IN SOA ns hm 1 2 3 4 5\nwww CH A 192.0.2.1\n", "class IN"),
+            // Found by FuzzZoneFile: several SOA records made libldns's zone reader read
+            // freed memory (a crash under AddressSanitizer); now the second is an error.
+            ("@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ IN SOA nsDHCID[1 hostmaster 1 7200 3600 1209600 00\n"
+                + "@ IN SOA ns1 hostster 1 7200 3600 1209600 30\n", "a second SOA record"),
+            ("$INCLUDE other.zone\n@ IN SOA ns hm 1 2 3 4 5\n", "$INCLUDE is not supported"),
         ]
         for (text, reason) in cases {
             let dir = try folder(["clusterset.local.zone": text])

@@ -1,0 +1,26 @@
+import DNSWire
+import FuzzSupport
+import Zones
+
+/// A zone file (origin example.org) through libldns and the zone checks: loaded, or one
+/// clear error; never a crash.
+func fuzzOne(_ input: UnsafeRawBufferPointer) {
+    let path = FuzzSupport.file(input, suffix: ".zone")
+    guard let origin = try? DNSName("example.org") else { return }
+    do {
+        let z = try ZoneFile.load(path: path, origin: origin)
+        guard z.soa.type == .soa else { fatalError("a zone without its SOA") }
+    } catch {
+        guard !error.reason.isEmpty else { fatalError("an error without a reason") }
+    }
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    fuzzOne(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
+#else
+@main struct Replay { static func main() { FuzzSupport.replay(fuzzOne) } }
+#endif

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The fuzz targets of Fuzz/ (libFuzzer; docs/HARDENING.md):
+#   scripts/fuzz.sh replay              plain build; every target replays its seed corpus
+#                                       (Fuzz/Corpus/<target>) and any crash found before
+#                                       (Fuzz/Regressions/<target>); a crash fails
+#   scripts/fuzz.sh run SECONDS [T...]  libFuzzer + AddressSanitizer build (release); each
+#                                       target fuzzes SECONDS from its corpus; new inputs go
+#                                       to .build-fuzz-work/<target>, crashes to fuzz-results/
+#   scripts/fuzz.sh long RUNS [T...]    the same for RUNS executions each; prints the figures
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TARGETS=(FuzzQuery FuzzZoneFile FuzzManifest FuzzKubeconfig FuzzObjects FuzzGateway)
+cmd=${1:-replay}
+shift || true
+
+case $cmd in
+  replay)
+    swift build --package-path Fuzz --scratch-path Fuzz/.build >/dev/null
+    bin=$(swift build --package-path Fuzz --scratch-path Fuzz/.build --show-bin-path)
+    for t in "${TARGETS[@]}"; do
+      dirs=(Fuzz/Corpus/$t)
+      [ -d Fuzz/Regressions/$t ] && dirs+=(Fuzz/Regressions/$t)
+      "$bin/$t" "${dirs[@]}"
+    done
+    ;;
+  run|long)
+    limit=${1:?seconds or runs}
+    shift || true
+    [ $# -gt 0 ] && TARGETS=("$@")
+    flags=(-c release --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING --package-path Fuzz --scratch-path Fuzz/.build-fuzz)
+    swift build "${flags[@]}" >/dev/null
+    bin=$(swift build "${flags[@]}" --show-bin-path)
+    mkdir -p fuzz-results
+    for t in "${TARGETS[@]}"; do
+      work=.build-fuzz-work/$t
+      mkdir -p "$work"
+      if [ "$cmd" = run ]; then stop=(-max_total_time="$limit"); else stop=(-runs="$limit"); fi
+      log=fuzz-results/$t.log
+      start=$SECONDS
+      if ! SWIFT_BACKTRACE=enable=no "$bin/$t" "${stop[@]}" -rss_limit_mb=2048 -artifact_prefix="fuzz-results/$t-" \
+          "$work" "Fuzz/Corpus/$t" >"$log" 2>&1; then
+        echo "fuzz: $t FOUND A CRASH (fuzz-results/$t-*):"; tail -30 "$log"; exit 1
+      fi
+      stats=$(grep -E '^(#[0-9]+|Done)' "$log" | tail -1)
+      echo "fuzz: $t ok in $((SECONDS - start)) s: $stats; corpus $(ls "$work" | wc -l) new + $(ls "Fuzz/Corpus/$t" | wc -l) seeds"
+    done
+    ;;
+  *) echo "usage: scripts/fuzz.sh replay | run SECONDS [TARGET...] | long RUNS [TARGET...]" >&2; exit 2 ;;
+esac
