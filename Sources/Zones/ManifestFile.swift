@@ -72,8 +72,17 @@ public enum ManifestFile {
                 // itself, not `load_all`: its sequence keeps a syntax error to itself and
                 // just ends, which would load half a file as if it were whole.
                 let parser = try Parser(yaml: text, resolver: Resolver.default.removing(.timestamp))
-                while let node = try parser.nextRoot() { documents.append((node.any, node.mark?.line)) }
+                while let node = try parser.nextRoot() {
+                    // Yams force-unwraps every mapping key as a string and traps on one that
+                    // is a sequence or a mapping (found by FuzzManifest): refused here first.
+                    if let line = Self.nonScalarKey(in: node) {
+                        throw ZoneFileError(path: path, line: line, reason: "not valid YAML: a mapping key must be a plain value, not a list or a mapping")
+                    }
+                    documents.append((node.any, node.mark?.line))
+                }
             }
+        } catch let e as ZoneFileError {
+            throw e
         } catch let e as YamlError {
             throw ZoneFileError(path: path, line: yamlLine(e), reason: "not valid YAML: \(yamlReason(e))")
         } catch {
@@ -227,6 +236,23 @@ public enum ManifestFile {
                 single = try JSONItem(from: decoder)
             }
         }
+    }
+
+    /// The first mapping key of `node` that is not a scalar (`? [a, b] : c`, `{a: b}: c`),
+    /// with its line; nil when every key is a scalar.
+    static func nonScalarKey(in node: Node) -> Int?? {
+        switch node {
+        case .mapping(let m):
+            for (k, v) in m {
+                if k.scalar == nil { return .some(k.mark?.line) }
+                if let r = nonScalarKey(in: v) { return r }
+            }
+        case .sequence(let seq):
+            for v in seq { if let r = nonScalarKey(in: v) { return r } }
+        default:
+            break
+        }
+        return nil
     }
 
     static func yamlLine(_ e: YamlError) -> Int? {

@@ -37,4 +37,19 @@ import Testing
         #expect(second == 6)  // four lines, `---` on the fifth
         #expect(m.problems.map(\.line) == [second])
     }
+
+    /// Found by FuzzManifest: Yams force-unwraps every mapping key as a string and traps
+    /// on a key that is a list or a mapping; the file is refused with the key's line.
+    @Test(arguments: ["spec:\n  ? [a, b]\n  : c\n", "metadata: {{name: a}: b}\n", "items:\n- ? {x: 1}\n  : y\n"])
+    func aKeyThatIsNotAPlainValueIsAnErrorNotACrash(tail: String) throws {
+        let dir = try folder(["m.yaml": Self.good + "---\napiVersion: v1\n" + tail])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            _ = try ManifestFile.load(path: dir + "/m.yaml")
+            Issue.record("a list or mapping key was accepted")
+        } catch {
+            #expect(error.reason == "not valid YAML: a mapping key must be a plain value, not a list or a mapping", "\(error)")
+            #expect((error.line ?? 0) >= 7, "\(error)")
+        }
+    }
 }
