@@ -326,7 +326,6 @@ public final class GatewayEngine: @unchecked Sendable {
                 default: break
                 }
             }
-            if p.endpoint.backend != cable.backend { c.status = .error; c.statusMessage = s.message }
             return c
         }
     }

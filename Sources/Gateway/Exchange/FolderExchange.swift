@@ -78,18 +78,7 @@ public final class FolderExchange: EndpointExchange, @unchecked Sendable {
         do { data = try encoder.encode(List(items: [.cluster(cluster), .endpoint(endpoint)])) } catch {
             throw GatewayError("cannot encode the local objects: \(error)")
         }
-        let final = path(cluster.spec.clusterID)
-        let temporary = directory + "/." + ObjectNaming.validName(cluster.spec.clusterID) + ".json.\(getpid()).tmp"
-        do {
-            try data.write(to: URL(fileURLWithPath: temporary))
-        } catch {
-            throw GatewayError("cannot write \(temporary): \(error)")
-        }
-        guard rename(temporary, final) == 0 else {
-            let e = errno
-            unlink(temporary)
-            throw GatewayError("cannot rename \(temporary) to \(final): \(String(cString: strerror(e)))", errno: e)
-        }
+        try AtomicFile.write(data, to: path(cluster.spec.clusterID))
     }
 
     public func withdraw(clusterID: String, endpointName: String) throws(GatewayError) {

@@ -57,14 +57,7 @@ public final class StatusPublisher {
         case .file(let path):
             let data: Data
             do { data = try Self.encoder.encode(g) } catch { throw GatewayError("cannot encode the Gateway status: \(error)") }
-            let dir = (path as NSString).deletingLastPathComponent
-            let temporary = (dir.isEmpty ? "" : dir + "/") + "." + (path as NSString).lastPathComponent + ".tmp"
-            do {
-                try data.write(to: URL(fileURLWithPath: temporary))
-            } catch {
-                throw GatewayError("cannot write \(temporary): \(error)")
-            }
-            guard rename(temporary, path) == 0 else { throw GatewayError("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))", errno: errno) }
+            try AtomicFile.write(data, to: path)
         case .api(_, let namespace):
             g.metadata.namespace = namespace
             let resource = APIResource(group: "submariner.io", version: "v1", resource: "gateways", namespace: namespace)
