@@ -7,6 +7,7 @@
 #                                       target fuzzes SECONDS from its corpus; new inputs go
 #                                       to .build-fuzz-work/<target>, crashes to fuzz-results/
 #   scripts/fuzz.sh long RUNS [T...]    the same for RUNS executions each; prints the figures
+#   FUZZ_FLAGS="-detect_leaks=0 ..." adds libFuzzer flags to run, long and ci
 #   scripts/fuzz.sh ci                  what CI runs: a fixed number of inputs per target from
 #                                       a fixed seed (deterministic: the same inputs every run,
 #                                       so a CI run fails only for a change in the code)
@@ -51,7 +52,7 @@ case $cmd in
       esac
       log=fuzz-results/$t.log
       start=$SECONDS
-      if ! SWIFT_BACKTRACE=enable=no "$bin/$t" "${stop[@]}" -rss_limit_mb=2048 -artifact_prefix="fuzz-results/$t-" \
+      if ! SWIFT_BACKTRACE=enable=no "$bin/$t" "${stop[@]}" ${FUZZ_FLAGS:-} -rss_limit_mb=2048 -artifact_prefix="fuzz-results/$t-" \
           "$work" "Fuzz/Corpus/$t" >"$log" 2>&1; then
         echo "fuzz: $t FOUND A CRASH (fuzz-results/$t-*):"; tail -30 "$log"; exit 1
       fi
