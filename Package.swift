@@ -8,7 +8,7 @@ let package = Package(
         .executable(name: "sextant", targets: ["sextant"]),
         .library(name: "DNSWire", targets: ["DNSWire"]),
         // For the benchmark and fuzz packages beside this one.
-        .library(name: "SextantCore", targets: ["DNSWire", "AnswerTable", "ClusterSet", "DNSServer", "Zones", "KubeClient", "ClusterSync"]),
+        .library(name: "SextantCore", targets: ["DNSWire", "AnswerTable", "ClusterSet", "DNSServer", "Zones", "KubeClient", "ClusterSync", "Forwarder"]),
         // For the fuzz package beside this one.
         .library(name: "SextantGateway", targets: ["Gateway"]),
     ],
@@ -85,11 +85,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Names outside the zones: upstream questions (its own thread, epoll) and the cache
+        // the workers read without a lock.
+        .target(
+            name: "Forwarder",
+            dependencies: [
+                "DNSWire", "Locking", "CNetShim",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Sockets, workers, limits.
         .target(
             name: "DNSServer",
             dependencies: [
-                "DNSWire", "AnswerTable", "CNetShim", "Locking",
+                "DNSWire", "AnswerTable", "CNetShim", "Locking", "Forwarder",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -105,14 +115,16 @@ let package = Package(
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "DNSServer", "Zones", "AnswerTable", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim", "OpsHTTP", "Gateway", "Locking",
+                "DNSServer", "Zones", "AnswerTable", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim", "OpsHTTP", "Gateway", "Locking", "Forwarder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "OpsHTTPTests", dependencies: ["OpsHTTP"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "ForwardingTests", dependencies: ["Forwarder", "DNSWire"]),
         .testTarget(name: "ClusterSetTests", dependencies: ["AnswerTable", "ClusterSet", "DNSWire", "DNSServer"], exclude: ["broker-layout.json"]),
         .testTarget(name: "ZonesTests", dependencies: ["Zones", "AnswerTable", "ClusterSet", "DNSWire"]),
         .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "AnswerTable", "ClusterSet", "DNSWire"]),

@@ -22,7 +22,10 @@ public final class QueryCounters: @unchecked Sendable {
     static let rcodeCount = rcodeLabels.count
     static let truncatedSlot = typeCount * rcodeCount
     static let droppedSlot = truncatedSlot + 1
-    static let slotCount = droppedSlot + 1
+    /// Replies from the forwarder's cache: the only replies with RA set (authoritative
+    /// answers never offer recursion).
+    static let cacheHitSlot = droppedSlot + 1
+    static let slotCount = cacheHitSlot + 1
 
     private let slots: UnsafeMutablePointer<UnsafeAtomic<Int>.Storage>
     private let shared: Bool
@@ -70,6 +73,7 @@ public final class QueryCounters: @unchecked Sendable {
         }
         add(type * Self.rcodeCount + min(rcode, Self.rcodeCount - 1))
         if flags & Wire.Flag.tc != 0 { add(Self.truncatedSlot) }
+        if flags & Wire.Flag.ra != 0 { add(Self.cacheHitSlot) }
     }
 
     /// A message that got no reply (unparseable, or a reply sent to us).
@@ -98,6 +102,8 @@ public final class QueryCounters: @unchecked Sendable {
         public var replies: [[Int]]
         public var truncated: Int
         public var dropped: Int
+        /// Replies answered from the forwarder's cache (also counted in `replies`).
+        public var cacheHits: Int = 0
 
         public static var zero: Snapshot {
             Snapshot(replies: Array(repeating: Array(repeating: 0, count: QueryCounters.rcodeCount), count: QueryCounters.typeCount),
@@ -108,6 +114,7 @@ public final class QueryCounters: @unchecked Sendable {
             for t in replies.indices { for r in replies[t].indices { replies[t][r] += o.replies[t][r] } }
             truncated += o.truncated
             dropped += o.dropped
+            cacheHits += o.cacheHits
         }
     }
 
@@ -117,6 +124,7 @@ public final class QueryCounters: @unchecked Sendable {
         for t in 0..<Self.typeCount { for r in 0..<Self.rcodeCount { s.replies[t][r] = value(t * Self.rcodeCount + r) } }
         s.truncated = value(Self.truncatedSlot)
         s.dropped = value(Self.droppedSlot)
+        s.cacheHits = value(Self.cacheHitSlot)
         return s
     }
 }

@@ -1,5 +1,6 @@
 import AnswerTable
 import DNSWire
+import Forwarder
 
 /// How a reply travels, which decides its size limit.
 public enum Transport: Sendable {
@@ -17,6 +18,22 @@ public enum Responder {
     /// lower-cases eight bytes at a time and may write up to 7 past it), then room for
     /// an answer the table writes on demand (`AnswerTable.answerSpaceSize`).
     public static let scratchSize = nameSpace + AnswerTable.answerSpaceSize
+
+    /// What `respond` returns for a name outside the zones that the forwarder's cache
+    /// does not hold (with `forwarding` on): the caller hands the query to the forwarder.
+    public static let forwardMarker = -1
+
+    /// Names outside the zones go to the forwarder (`--forward`): its cache, read here,
+    /// and the time the cache ages its entries by (once per batch).
+    public struct Forwarding {
+        public var cache: AnswerCache?
+        public var nowMs: UInt64
+
+        public init(cache: AnswerCache?, nowMs: UInt64) {
+            self.cache = cache
+            self.nowMs = nowMs
+        }
+    }
     static let nameSpace = Wire.Name.maxLength + 8
 
     /// The part of a caller's scratch where the table writes an answer on demand (after
@@ -35,7 +52,7 @@ public enum Responder {
     @inline(__always)
     public static func respond(
         to query: UnsafeRawBufferPointer, table: AnswerTable, transport: Transport,
-        scratch: UnsafeMutableRawBufferPointer, out: UnsafeMutableRawBufferPointer
+        scratch: UnsafeMutableRawBufferPointer, out: UnsafeMutableRawBufferPointer, forwarding: Forwarding? = nil
     ) -> Int {
         guard query.count >= Wire.Header.size else { return 0 }
         let flags = query.u16(at: Wire.Header.flags)
@@ -50,7 +67,7 @@ public enum Responder {
             return writeBare(query: query, rcode: rcode, out: out)
         }
         return respond(to: query, question: question, name: UnsafeRawBufferPointer(scratch), table: table, transport: transport,
-                       answerSpace: answerSpace(in: scratch), out: out)
+                       answerSpace: answerSpace(in: scratch), out: out, forwarding: forwarding)
     }
 
     /// `respond(to:table:transport:scratch:out:)` for a query whose question the caller
@@ -64,7 +81,8 @@ public enum Responder {
     @inline(__always)
     public static func respond(
         to query: UnsafeRawBufferPointer, question: Question, name: UnsafeRawBufferPointer, table: AnswerTable,
-        transport: Transport, answerSpace: UnsafeMutableRawBufferPointer, out: UnsafeMutableRawBufferPointer
+        transport: Transport, answerSpace: UnsafeMutableRawBufferPointer, out: UnsafeMutableRawBufferPointer,
+        forwarding: Forwarding? = nil
     ) -> Int {
         let flags = query.u16(at: Wire.Header.flags)
         if flags & Wire.Flag.qr != 0 { return 0 }
@@ -103,22 +121,21 @@ public enum Responder {
         case .nxDomain(let zone):
             n = writeNegative(query: query, question: question, edns: edns, rcode: .nxDomain, table: table, zone: zone, limit: limit, out: out)
         case .refused:
+            if let f = forwarding {
+                if let cache = f.cache {
+                    let n = cache.answer(query: query, question: question, name: name, edns: edns, limit: limit, nowMs: f.nowMs, out: out)
+                    if n > 0 { return n }
+                }
+                return forwardMarker
+            }
             return writeReply(query: query, question: question, edns: edns, rcode: .refused, aa: false, out: out)
         }
         if table.isStale, edns != nil { return appendEDE(Wire.EDNS.edeStaleAnswer, length: n, limit: limit, out: out) }
         return n
     }
 
-    /// Adds an Extended DNS Error option to the reply's OPT, its last record (written
-    /// empty by `writeOPT`), when it fits within `limit`; otherwise the reply stays as it is.
     static func appendEDE(_ code: UInt16, length o: Int, limit: Int, out: UnsafeMutableRawBufferPointer) -> Int {
-        let ede = Wire.EDNS.optionHeaderSize + 2
-        guard o + ede <= limit else { return o }
-        out.put16(UInt16(ede), at: o - 2)
-        out.put16(Wire.EDNS.extendedErrorOption, at: o)
-        out.put16(2, at: o + 2)
-        out.put16(code, at: o + 4)
-        return o + ede
+        ReplyWriter.appendEDE(code, length: o, limit: limit, out: out)
     }
 
     /// The reply size limit: 512 without EDNS, else the client's buffer clamped to
@@ -149,15 +166,9 @@ public enum Responder {
         return f
     }
 
-    /// The 12 header bytes in two stores: ID copied, then flags and the four counts,
-    /// big-endian.
     @inline(__always)
     static func writeHeader(query: UnsafeRawBufferPointer, flags: UInt16, qd: UInt16, an: UInt16, ns: UInt16, ar: UInt16, out: UnsafeMutableRawBufferPointer) {
-        let id = query.baseAddress!.loadUnaligned(as: UInt16.self)
-        let first = UInt32(truncatingIfNeeded: id) | UInt32(flags.bigEndian) &<< 16
-        let rest = UInt64(qd.bigEndian) | UInt64(an.bigEndian) &<< 16 | UInt64(ns.bigEndian) &<< 32 | UInt64(ar.bigEndian) &<< 48
-        out.baseAddress!.storeBytes(of: first, toByteOffset: Wire.Header.id, as: UInt32.self)
-        out.baseAddress!.storeBytes(of: rest, toByteOffset: Wire.Header.qdcount, as: UInt64.self)
+        ReplyWriter.header(query: query, flags: flags, qd: qd, an: an, ns: ns, ar: ar, out: out)
     }
 
     /// A header-only reply, for queries whose question cannot be read.
@@ -168,29 +179,14 @@ public enum Responder {
         return Wire.Header.size
     }
 
-    /// Copies the question as received: its case and bytes are echoed exactly.
     @inline(__always)
     static func copyQuestion(query: UnsafeRawBufferPointer, question: Question, out: UnsafeMutableRawBufferPointer) -> Int {
-        let n = question.end - Wire.Header.size
-        (out.baseAddress! + Wire.Header.size).copyMemory(from: query.baseAddress! + Wire.Header.size, byteCount: n)
-        return question.end
+        ReplyWriter.question(query: query, question: question, out: out)
     }
 
-    /// Appends the reply's OPT record (RFC 6891 §6.1.2): our buffer size, version 0, the
-    /// extended RCODE bits, and the DO bit copied from the query (RFC 3225 §3).
     @inline(__always)
     static func writeOPT(edns: EDNSQuery, rcode: RCode, at o: Int, out: UnsafeMutableRawBufferPointer) -> Int {
-        // Root owner, TYPE OPT, CLASS = our buffer size, TTL = extended RCODE, version 0,
-        // DO copied; RDLENGTH 0. Big-endian fields in one 8-byte and one 3-byte write.
-        let p = out.baseAddress! + o
-        let head = UInt64(RRType.opt.rawValue.bigEndian) &<< 8
-            | UInt64(Wire.EDNS.advertisedUDPSize.bigEndian) &<< 24
-            | UInt64(rcode.extendedBits) &<< 40
-        p.storeBytes(of: head, as: UInt64.self)  // bytes 0-7: 0, OPT, size, ext-rcode, version 0, (overwritten)
-        let tail = (edns.flags & Wire.EDNS.doBit).bigEndian
-        p.storeBytes(of: tail, toByteOffset: 7, as: UInt16.self)
-        p.storeBytes(of: UInt16(0), toByteOffset: 9, as: UInt16.self)
-        return o + Wire.EDNS.emptyOPTSize
+        ReplyWriter.opt(edns: edns, rcode: rcode, at: o, out: out)
     }
 
     /// A reply with the question, no records, and the OPT when the query had one.

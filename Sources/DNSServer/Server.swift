@@ -79,10 +79,11 @@ public final class Server: @unchecked Sendable {
         }
         for (i, u) in udps.enumerated() {
             udpWorkers.append(UDPWorker(fd: u, index: udpWorkers.count + i, io: configuration.udpIO, snapshots: snapshots,
-                                        allow: configuration.allow, limiter: configuration.rateLimiter, logger: logger))
+                                        allow: configuration.allow, limiter: configuration.rateLimiter,
+                                        forwarder: configuration.forwarder, logger: logger))
         }
         tcpListeners.append(TCPListener(fd: tcp, address: address, limit: limit, idleTimeout: configuration.tcpIdleTimeout, snapshots: snapshots,
-                                        queries: tcpQueries, allow: configuration.allow, logger: logger))
+                                        queries: tcpQueries, allow: configuration.allow, forwarder: configuration.forwarder, logger: logger))
         return address
     }
 

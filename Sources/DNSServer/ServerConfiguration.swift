@@ -1,3 +1,5 @@
+import Forwarder
+
 /// What the DNS server listens on and how it treats clients.
 public struct ServerConfiguration: Sendable {
     public var listen: [ListenAddress]
@@ -14,6 +16,8 @@ public struct ServerConfiguration: Sendable {
     public var allow: SourceFilter?
     /// Nil: no response-rate limiting (`--rrl`, UDP only).
     public var rateLimiter: ResponseRateLimiter?
+    /// Nil: names outside the zones get REFUSED; else they are forwarded (`--forward`).
+    public var forwarder: Forwarder?
 
     public init(listen: [ListenAddress], workers: Int, tcpIdleTimeout: Double = 10, tcpMaxConnections: Int = 1024, udpIO: UDPIO = .thread) {
         self.listen = listen

@@ -6,6 +6,7 @@ import AnswerTable
 import Atomics
 import Dispatch
 import DNSWire
+import Forwarder
 
 /// One DNS-over-TCP client (RFC 7766): two-byte length framing, any number of pipelined
 /// queries answered in order, an idle timeout, and back-pressure for a client that stops
@@ -53,11 +54,18 @@ final class TCPConnection: @unchecked Sendable {
 
     /// False for a client outside `--allow`: every query gets REFUSED.
     private let allowed: Bool
+    /// `--forward`: misses go to it; its replies come back on `queue`, possibly out of
+    /// order with the authoritative ones (RFC 7766 §7 lets clients match by ID).
+    private let forwarder: Forwarder?
+    /// Questions handed to the forwarder and not answered yet: a half-closed connection
+    /// stays open for them.
+    private var awaitingForwarder = 0
 
     init(fd: Int32, queue: DispatchQueue, idleTimeout: Double, snapshots: SnapshotBox, queries: QueryCounters, allowed: Bool = true,
-         onIdleClose: @escaping @Sendable () -> Void, onClose: @escaping @Sendable () -> Void) {
+         forwarder: Forwarder? = nil, onIdleClose: @escaping @Sendable () -> Void, onClose: @escaping @Sendable () -> Void) {
         self.queries = queries
         self.allowed = allowed
+        self.forwarder = forwarder
         self.onIdleClose = onIdleClose
         self.fd = fd
         self.queue = queue
@@ -112,7 +120,7 @@ final class TCPConnection: @unchecked Sendable {
             // The client half-closed: answer what it sent, flush, then close.
             peerFinished = true
             suspendReading()
-            if pendingCount == 0 { close() }
+            if pendingCount == 0 && awaitingForwarder == 0 { close() }
             return
         }
         inputCount += n
@@ -132,6 +140,7 @@ final class TCPConnection: @unchecked Sendable {
 
     private func processFrames() {
         let table = reader.get()
+        let forwarding = forwarder.map { Responder.Forwarding(cache: $0.cache, nowMs: ForwarderClock.nowMs()) }
         var start = 0
         while inputCount - start >= 2 && !closed {
             let len = Int(input[start]) << 8 | Int(input[start + 1])
@@ -151,8 +160,14 @@ final class TCPConnection: @unchecked Sendable {
             let out = outputBuffer()
             let query = UnsafeRawBufferPointer(start: input.baseAddress! + start + 2, count: len)
             let body = UnsafeMutableRawBufferPointer(rebasing: out[2...])
-            let n = allowed ? Responder.respond(to: query, table: table, transport: .tcp, scratch: scratch, out: body)
+            let n = allowed ? Responder.respond(to: query, table: table, transport: .tcp, scratch: scratch, out: body, forwarding: forwarding)
                 : Responder.refuse(to: query, scratch: scratch, out: body)
+            if n == Responder.forwardMarker, let f = forwarder {
+                awaitingForwarder += 1
+                f.submit(query: Array(query)) { [self] reply in queue.async { self.forwarded(reply) } }
+                start += 2 + len
+                continue
+            }
             if n == 0 { queries.dropped() }
             if n > 0 {
                 queries.count(reply: body.baseAddress!, length: n)
@@ -164,6 +179,18 @@ final class TCPConnection: @unchecked Sendable {
         }
         if start > 0 { compact(from: start) }
         if pendingCount > Self.maxPendingOutput { suspendReading() }
+    }
+
+    /// A reply from the forwarder, on `queue`.
+    private func forwarded(_ reply: [UInt8]) {
+        awaitingForwarder -= 1
+        guard !closed else { return }
+        // Not counted in `queries`, like the forwarder's UDP replies: `sextant_forward_*` counts them.
+        var framed: [UInt8] = [UInt8(truncatingIfNeeded: reply.count >> 8), UInt8(truncatingIfNeeded: reply.count)]
+        framed.append(contentsOf: reply)
+        framed.withUnsafeBytes { send($0) }
+        lastActivityNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+        if peerFinished && pendingCount == 0 && awaitingForwarder == 0 { close() }
     }
 
     private func compact(from start: Int) {
@@ -215,7 +242,7 @@ final class TCPConnection: @unchecked Sendable {
             pendingStart = 0
             writeSuspended = true
             writeSource?.suspend()
-            if peerFinished {
+            if peerFinished && awaitingForwarder == 0 {
                 close()
                 return
             }
@@ -262,7 +289,7 @@ final class TCPConnection: @unchecked Sendable {
         guard !closed else { return }
         peerFinished = true
         suspendReading()
-        if pendingCount == 0 { close() }
+        if pendingCount == 0 && awaitingForwarder == 0 { close() }
     }
 
     func close() {

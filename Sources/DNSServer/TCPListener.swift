@@ -6,6 +6,7 @@ import Locking
 import CNetShim
 import AnswerTable
 import Dispatch
+import Forwarder
 import Logging
 import Synchronization
 
@@ -28,10 +29,13 @@ final class TCPListener: @unchecked Sendable {
 
     /// `--allow`: a connection from elsewhere gets REFUSED for every query.
     private let allow: SourceFilter?
+    /// `--forward`: names outside the zones.
+    private let forwarder: Forwarder?
 
     init(fd: Int32, address: ListenAddress, limit: ConnectionLimit, idleTimeout: Double, snapshots: SnapshotBox,
-         queries: QueryCounters, allow: SourceFilter? = nil, logger: Logger) {
+         queries: QueryCounters, allow: SourceFilter? = nil, forwarder: Forwarder? = nil, logger: Logger) {
         self.fd = fd
+        self.forwarder = forwarder
         self.allow = allow
         self.queries = queries
         self.address = address
@@ -81,7 +85,7 @@ final class TCPListener: @unchecked Sendable {
                 allowed = ok && withUnsafePointer(to: &peer) { a.allows(UnsafeRawPointer($0)) }
             }
             let conn = TCPConnection(fd: c, queue: q, idleTimeout: idleTimeout, snapshots: snapshots, queries: queries, allowed: allowed,
-                                     onIdleClose: { limit.noteIdleClose() }) { limit.release(id) }
+                                     forwarder: forwarder, onIdleClose: { limit.noteIdleClose() }) { limit.release(id) }
             guard limit.acquire(conn, id: id) else {
                 // Every connection was active within the last second: refuse this one.
                 _ = close(c)

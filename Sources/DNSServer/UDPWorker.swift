@@ -4,6 +4,7 @@ import Glibc
 import CNetShim
 import AnswerTable
 import DNSWire
+import Forwarder
 import Dispatch
 import Foundation
 import Logging
@@ -68,9 +69,15 @@ final class UDPWorker: @unchecked Sendable {
     /// Replies over the rate so far: every `slip`-th goes out truncated.
     private var slipCount = 0
 
+    /// `--forward`: the cache the worker answers from and its hand-over for misses.
+    private let forwardCache: AnswerCache?
+    private let intake: ForwardIntake?
+
     init(fd: Int32, index: Int, io: UDPIO, snapshots: SnapshotBox, allow: SourceFilter? = nil, limiter: ResponseRateLimiter? = nil,
-         logger: Logger) {
+         forwarder: Forwarder? = nil, logger: Logger) {
         self.fd = fd
+        forwardCache = forwarder?.cache
+        intake = forwarder?.makeIntake()
         self.allow = allow
         self.limiter = limiter
         self.io = io
@@ -270,6 +277,7 @@ final class UDPWorker: @unchecked Sendable {
         if warmed { warm(got, table: table) }
         var out = 0
         let second = limiter == nil ? 0 : ResponseRateLimiter.second()
+        let forwarding = intake == nil ? nil : Responder.Forwarding(cache: forwardCache, nowMs: ForwarderClock.nowMs())
         for i in 0..<got {
             let query = UnsafeRawBufferPointer(start: rxIov[i].iov_base, count: Int(rxMsgs[i].msg_len))
             // Datagram i's reply buffer is the i-th (its question's name is there when warmed).
@@ -282,9 +290,14 @@ final class UDPWorker: @unchecked Sendable {
             } else if warmed, let question = questions[i] {
                 len = Responder.respond(to: query, question: question, name: UnsafeRawBufferPointer(Self.loweredName(inReply: replyStart)),
                                         table: table, transport: .udp,
-                                        answerSpace: answerSpace, out: reply)
+                                        answerSpace: answerSpace, out: reply, forwarding: forwarding)
             } else {
-                len = Responder.respond(to: query, table: table, transport: .udp, scratch: scratch, out: reply)
+                len = Responder.respond(to: query, table: table, transport: .udp, scratch: scratch, out: reply, forwarding: forwarding)
+            }
+            if len == Responder.forwardMarker {
+                // Not in the zones nor the cache: the forwarder replies later, from this socket.
+                if let intake { _ = intake.submit(query: query, replyFD: fd, client: sender, clientLength: rxMsgs[i].msg_hdr.msg_namelen) }
+                continue
             }
             if len == 0 {
                 queries.dropped()

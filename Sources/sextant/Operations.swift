@@ -108,6 +108,8 @@ final class Operations: Sendable {
         p.sample("sextant_tcp_connections_closed_idle_total", server.idleClosedTCPConnections, labels: ["why": "timeout"])
         p.sample("sextant_tcp_connections_closed_idle_total", server.evictedTCPConnections, labels: ["why": "limit"])
 
+        if let f = server.configuration.forwarder { forwarderMetrics(&p, f, cacheHits: q.udp.cacheHits + q.tcp.cacheHits) }
+
         p.single("sextant_answer_table_generation", .gauge, "Answer tables published since start.", Double(publisher.snapshots.currentGeneration))
         p.single("sextant_answer_table_age_seconds", .gauge, "Seconds since the answer table in use was published.", publisher.tableAge)
         let summary = currentSummary()

@@ -8,6 +8,7 @@ import CNetShim
 import DNSServer
 import DNSWire
 import Dispatch
+import Forwarder
 import KubeClient
 import Logging
 import OpsHTTP
@@ -81,6 +82,24 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("rrl-slip"), help: ArgumentHelp("With --rrl, every N-th reply over the rate goes out truncated (TC: the client retries over TCP), the others are dropped; 0 drops them all.", valueName: "N"))
     var rrlSlip = 2
 
+    @Option(name: .long, help: ArgumentHelp("Forward names outside the served zones to this upstream: IP, IP:PORT, [IPv6]:PORT, or resolv.conf (the nameservers of /etc/resolv.conf; or a path to such a file); repeatable, asked in order. Default: REFUSED outside the zones.", valueName: "UPSTREAM"))
+    var forward: [String] = []
+
+    @Option(name: .customLong("forward-timeout"), help: ArgumentHelp("Milliseconds to wait for one upstream before asking the next.", valueName: "MS"))
+    var forwardTimeout = 1000
+
+    @Option(name: .customLong("cache-size"), help: ArgumentHelp("With --forward: answers kept at most (1 KiB each, mapped as used); 0: no cache.", valueName: "N"))
+    var cacheSize = 4096
+
+    @Option(name: .customLong("cache-max-ttl"), help: ArgumentHelp("With --forward: keep an answer at most this long, whatever its TTL.", valueName: "SECONDS"))
+    var cacheMaxTTL = 3600
+
+    @Option(name: .customLong("cache-max-negative-ttl"), help: ArgumentHelp("With --forward: keep NXDOMAIN and NODATA at most this long (RFC 2308: their SOA's TTL and MINIMUM, whichever is less, below this).", valueName: "SECONDS"))
+    var cacheMaxNegativeTTL = 3600
+
+    @Option(name: .customLong("serve-stale"), help: ArgumentHelp("With --forward: when every upstream fails, answer from an entry expired less than this long ago, with TTL 30 (RFC 8767). Default 0: off.", valueName: "SECONDS"))
+    var serveStale = 0
+
     @Option(name: .customLong("max-records"), help: ArgumentHelp("At most N address records in a headless answer, a window that moves on with each query (BIND 9.18 refuses RRsets over 100 records). Default: no cap.", valueName: "N"))
     var maxRecords: Int?
 
@@ -127,6 +146,14 @@ struct Serve: ParsableCommand {
         }
         if let r = rrl, !(1...1_000_000).contains(r) { throw ValidationError("--rrl must be between 1 and 1000000 replies a second, not \(r)") }
         if !(0...100).contains(rrlSlip) { throw ValidationError("--rrl-slip must be between 0 and 100, not \(rrlSlip)") }
+        for f in forward {
+            do { _ = try UpstreamAddress.parse(f) } catch { throw ValidationError(error.description) }
+        }
+        if !(10...60_000).contains(forwardTimeout) { throw ValidationError("--forward-timeout must be between 10 and 60000 ms, not \(forwardTimeout)") }
+        if !(0...10_000_000).contains(cacheSize) { throw ValidationError("--cache-size must be between 0 and 10000000 entries, not \(cacheSize)") }
+        if !(1...604_800).contains(cacheMaxTTL) { throw ValidationError("--cache-max-ttl must be between 1 and 604800 seconds, not \(cacheMaxTTL)") }
+        if !(0...86_400).contains(cacheMaxNegativeTTL) { throw ValidationError("--cache-max-negative-ttl must be between 0 and 86400 seconds, not \(cacheMaxNegativeTTL)") }
+        if !(0...604_800).contains(serveStale) { throw ValidationError("--serve-stale must be between 0 and 604800 seconds, not \(serveStale)") }
         if let m = maxRecords, !(1...65535).contains(m) { throw ValidationError("--max-records must be between 1 and 65535, not \(m)") }
         if http != "off" {
             do { _ = try HTTPServer.split(http) } catch { throw ValidationError(error.description) }
@@ -208,7 +235,15 @@ struct Serve: ParsableCommand {
             tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections, udpIO: UDPIO(rawValue: udpIO) ?? .thread)
         if !allow.isEmpty { config.allow = SourceFilter(allow.compactMap { SourcePrefix(parsing: $0) }) }
         if let r = rrl { config.rateLimiter = ResponseRateLimiter(rate: r, slip: rrlSlip) }
+        config.forwarder = try makeForwarder(listening: addresses, logger: logger)
         let server = Server(configuration: config, snapshots: snapshots, logger: logger)
+        if let f = config.forwarder {
+            do { try f.start() } catch { throw StartupError(description: error.description, status: 1) }
+            logger.info("forwarding names outside the zones", metadata: [
+                "upstreams": "\(f.configuration.upstreams.map(\.description).joined(separator: " "))",
+                "cache": "\(f.cache?.slots ?? 0) entries",
+            ])
+        }
         // Before binding: a signal sent as soon as the address is printed must be handled.
         Signals.install(server: server, loader: loader, publisher: publisher, logger: logger) { [stateWriter] in stateWriter?.flush() }
         let bound: [ListenAddress]
@@ -256,5 +291,32 @@ struct Serve: ParsableCommand {
         // must live as long as the process is held by a static.
         KeptAlive.objects = [watcher] + (httpServer.map { [$0] } ?? []) + (stateWriter.map { [$0] } ?? [])
         Signals.waitForever()
+    }
+
+    /// The forwarder for `--forward`, or nil; an upstream that is one of our own listen
+    /// addresses is refused (it would forward to itself forever).
+    func makeForwarder(listening: [ListenAddress], logger: Logger) throws(StartupError) -> Forwarder? {
+        guard !forward.isEmpty else { return nil }
+        var upstreams: [UpstreamAddress] = []
+        for f in forward {
+            do { upstreams += try UpstreamAddress.parse(f) } catch {
+                throw StartupError(description: error.description, status: 2)
+            }
+        }
+        for u in upstreams {
+            let bytes = u.addressBytes
+            let wildcard = bytes.allSatisfy { $0 == 0 } || bytes.first == 127 && bytes.count == 4 || bytes == [UInt8](repeating: 0, count: 15) + [1]
+            for l in listening where l.port == u.port && (l.address == bytes || l.address.allSatisfy({ $0 == 0 }) && l.address.count == bytes.count && wildcard) {
+                throw StartupError(description: "--forward \(u) is Sextant's own address (--listen \(l)): it would forward to itself", status: 2)
+            }
+        }
+        var configuration = ForwarderConfiguration(upstreams: upstreams, timeoutMs: forwardTimeout, cacheSize: cacheSize,
+                                                   maxStale: UInt32(serveStale))
+        configuration.limits = CachedAnswer.Limits(maxTTL: UInt32(cacheMaxTTL), maxNegativeTTL: UInt32(cacheMaxNegativeTTL))
+        do throws(UpstreamError) {
+            return try Forwarder(configuration: configuration, logger: logger)
+        } catch {
+            throw StartupError(description: error.description, status: 1)
+        }
     }
 }

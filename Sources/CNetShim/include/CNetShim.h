@@ -6,6 +6,8 @@
 // the .c file, where _GNU_SOURCE is set.
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 struct cns_mmsghdr {
     struct msghdr msg_hdr;
