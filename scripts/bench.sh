@@ -11,6 +11,9 @@
 # a few minutes that raise every server's cost by 15-25 %, and a median of 5 rounds moves
 # with how many of each server's rounds a spell caught (docs/PERFORMANCE.md).
 #   NS="10000 100000" scripts/bench.sh memory
+#   scripts/bench.sh forward         # --forward: cache hits beside Unbound and dnsmasq (and Knot
+#                                    # answering the same names authoritatively), then the latency
+#                                    # a miss adds over asking the upstream directly
 #
 # Needs (as root): apt-get install dnsperf knot nsd bind9-dnsutils golang-go golang-github-miekg-dns-dev
 # Results are written under ../shared/bench/results/ (one folder per run).
@@ -30,6 +33,17 @@ export CUSTOM_CMD="$BIN serve --zones {DATADIR}/zones --listen 127.0.0.1:{PORT} 
 if [ "$what" = all ] || [ "$what" = peers ]; then
     SERVERS="${SERVERS:-echo knot nsd lhstub custom}" TCP_SERVERS="${TCP_SERVERS-knot lhstub custom}" \
         ROUNDS="${ROUNDS:-9}" DUR="${DUR:-10}" "$KIT/run_peers.sh"
+fi
+if [ "$what" = forward ]; then
+    # Sextant serves no zone of its own here (an empty folder and a zone nobody asks), so
+    # every question of the mix is forwarded to the kit's upstream Knot and, after the
+    # warm-up, answered from the cache: the TTL-3600 data keeps everything fresh.
+    empty=$(mktemp -d)
+    TTL=3600 SERVERS="${SERVERS:-knot unbound dnsmasq custom}" TCP_SERVERS= ROUNDS="${ROUNDS:-5}" DUR="${DUR:-10}" \
+        CUSTOM_CMD="$BIN serve --zones $empty --zone forward.invalid --forward {UPSTREAM} --cache-size 131072 --listen 127.0.0.1:{PORT} --workers 1 --http off" \
+        "$KIT/run_peers.sh"
+    rmdir "$empty"
+    python3 "$ROOT/scripts/forward-latency.py" "$BIN"
 fi
 if [ "$what" = all ] || [ "$what" = memory ]; then
     MEM_SERVERS="${MEM_SERVERS:-knot lhstub nsd custom}" "$KIT/run_memscale.sh"

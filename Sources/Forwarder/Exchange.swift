@@ -69,23 +69,15 @@ final class Exchange {
         checkingDisabled = key.bits & 2 != 0
     }
 
-    /// The query Sextant sends upstream: a fresh random ID, RD, the client's CD, the
-    /// lower-cased question, and an OPT with Sextant's buffer size and the client's DO.
+    /// The query for a new attempt, with a fresh random ID (`UpstreamQuery`).
     func upstreamQuery() -> [UInt8] {
-        var rng = SystemRandomNumberGenerator()
-        id = UInt16.random(in: 0...UInt16.max, using: &rng)
-        var b = MessageBuilder()
-        b.appendUInt16(id)
-        b.appendUInt16(Wire.Flag.rd | (checkingDisabled ? Wire.Flag.cd : 0))
-        b.appendUInt16(1)
-        b.appendUInt16(0)
-        b.appendUInt16(0)
-        b.appendUInt16(1)
-        b.append(name, compress: false)
-        b.appendUInt16(key.type)
-        b.appendUInt16(RRClass.in.rawValue)
-        b.appendOPT(udpSize: Wire.EDNS.advertisedUDPSize, extendedRCode: 0, version: 0, dnssecOK: dnssec)
-        return b.bytes
+        id = UInt16(truncatingIfNeeded: arc4random())
+        return [UInt8](unsafeUninitializedCapacity: UpstreamQuery.maxSize) { buffer, count in
+            count = key.name.withUnsafeBytes { n in
+                UpstreamQuery.write(id: id, name: n.baseAddress.unsafelyUnwrapped, nameLength: n.count, type: key.type, dnssec: dnssec,
+                                    checkingDisabled: checkingDisabled, into: UnsafeMutableRawPointer(buffer.baseAddress.unsafelyUnwrapped))
+            }
+        }
     }
 
     /// Whether a message is the reply to this attempt: our ID, QR, QUERY, one question

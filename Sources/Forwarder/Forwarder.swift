@@ -38,8 +38,22 @@ public final class Forwarder: @unchecked Sendable {
     private let running = ManagedAtomic<Bool>(false)
     private var thread = pthread_t()
 
-    /// Size of the hand-over header before the query: reply socket, address length, address.
-    static let intakeHeader = 8 + MemoryLayout<sockaddr_storage>.size
+    /// The hand-over datagram's header, before the client's query (`ForwardIntake`).
+    enum Intake {
+        static let replyFD = 0          // Int32: the worker's socket the reply goes out on
+        static let clientLength = 4     // UInt32
+        static let client = 8           // sockaddr_storage
+        static let upstreamFD = 136     // Int32: the first upstream query's socket, -1 if not sent
+        static let upstream = 140       // Int32: which upstream it went to
+        static let id = 144             // UInt16: its ID
+        static let sentAt = 152         // UInt64: when (ForwarderClock.nowNs)
+        static let size = 160
+    }
+
+    /// The upstream the workers send a miss's first query to: the first in order that is
+    /// not skipped (-1: the forwarder chooses).
+    private let preferred = ManagedAtomic<Int>(0)
+    private let upstreamSockets: [UpstreamAddress.Socket]
 
     // MARK: Loop state
     private var exchanges: [Int32: Exchange] = [:]
@@ -58,6 +72,7 @@ public final class Forwarder: @unchecked Sendable {
         cache = configuration.cacheSize > 0 ? AnswerCache(entries: configuration.cacheSize, maxStale: configuration.maxStale) : nil
         statistics = ForwarderStatistics(upstreams: configuration.upstreams.count)
         health = configuration.upstreams.map { _ in UpstreamHealth(backoffMs: configuration.backoffMs) }
+        upstreamSockets = configuration.upstreams.map(\.socket)
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             throw UpstreamError("forwarder: socketpair: \(String(cString: strerror(errno)))")
@@ -72,7 +87,7 @@ public final class Forwarder: @unchecked Sendable {
         guard wake >= 0, epfd >= 0 else {
             throw UpstreamError("forwarder: eventfd/epoll: \(String(cString: strerror(errno)))")
         }
-        buffer = .allocate(byteCount: Self.intakeHeader + Wire.maxTCPMessageSize + 2, alignment: 16)
+        buffer = .allocate(byteCount: Intake.size + Wire.maxTCPMessageSize + 2, alignment: 16)
         reply = .allocate(byteCount: Wire.maxTCPMessageSize + AnswerCache.capacityPerSlot + CachedReply.slack, alignment: 16)
         scratch = .allocate(byteCount: Wire.Name.maxLength + 16, alignment: 16)
         watch(intakeRead, EPOLLIN)
@@ -124,7 +139,7 @@ public final class Forwarder: @unchecked Sendable {
 
     /// A hand-over end for one UDP worker.
     public func makeIntake() -> ForwardIntake {
-        ForwardIntake(fd: intakeWrite, statistics: statistics)
+        ForwardIntake(fd: intakeWrite, statistics: statistics, upstreams: upstreamSockets, preferred: preferred)
     }
 
     private func watch(_ fd: Int32, _ events: EPOLL_EVENTS, modify: Bool = false) {
@@ -161,6 +176,7 @@ public final class Forwarder: @unchecked Sendable {
                 }
             }
             expireTimers()
+            updatePreferred()
         }
         for (fd, _) in exchanges { _ = close(fd) }
         exchanges.removeAll()
@@ -172,16 +188,30 @@ public final class Forwarder: @unchecked Sendable {
         while true {
             let n = recv(intakeRead, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
             if n <= 0 { return }
-            guard n > Self.intakeHeader else { continue }
+            guard n > Intake.size else { continue }
             let base = UnsafeRawPointer(buffer.baseAddress.unsafelyUnwrapped)
-            let fd = base.loadUnaligned(as: Int32.self)
-            let length = base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+            let fd = base.load(fromByteOffset: Intake.replyFD, as: Int32.self)
+            let length = base.load(fromByteOffset: Intake.clientLength, as: UInt32.self)
             var address = sockaddr_storage()
-            withUnsafeMutableBytes(of: &address) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + 8, count: MemoryLayout<sockaddr_storage>.size)) }
+            withUnsafeMutableBytes(of: &address) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + Intake.client, count: MemoryLayout<sockaddr_storage>.size)) }
+            let upstreamFD = base.load(fromByteOffset: Intake.upstreamFD, as: Int32.self)
+            var sent: Sent? = nil
+            if upstreamFD >= 0 {
+                sent = Sent(fd: upstreamFD, upstream: Int(base.load(fromByteOffset: Intake.upstream, as: Int32.self)),
+                            id: base.load(fromByteOffset: Intake.id, as: UInt16.self), atNs: base.load(fromByteOffset: Intake.sentAt, as: UInt64.self))
+            }
             statistics.misses.wrappingIncrement(ordering: .relaxed)
-            accept(query: UnsafeRawBufferPointer(start: base + Self.intakeHeader, count: n - Self.intakeHeader),
-                   route: .udp(fd: fd, address: address, length: socklen_t(min(length, UInt32(MemoryLayout<sockaddr_storage>.size)))))
+            accept(query: UnsafeRawBufferPointer(start: base + Intake.size, count: n - Intake.size),
+                   route: .udp(fd: fd, address: address, length: socklen_t(min(length, UInt32(MemoryLayout<sockaddr_storage>.size)))), sent: sent)
         }
+    }
+
+    /// A first upstream query a worker already sent.
+    struct Sent {
+        var fd: Int32
+        var upstream: Int
+        var id: UInt16
+        var atNs: UInt64
     }
 
     private func drainInbox() {
@@ -198,11 +228,17 @@ public final class Forwarder: @unchecked Sendable {
 
     /// A client's question: from the cache if an answer arrived since the worker looked,
     /// joined to the same question in flight, or asked upstream.
-    private func accept(query: UnsafeRawBufferPointer, route: Exchange.Route) {
+    private func accept(query: UnsafeRawBufferPointer, route: Exchange.Route, sent: Sent? = nil) {
         guard query.count >= Wire.Header.size,
               let question = try? QueryParser.question(in: query, lowercasedInto: scratch),
               let edns = try? QueryParser.edns(in: query, after: question)
-        else { return }
+        else {
+            if let sent { _ = close(sent.fd) }
+            return
+        }
+        // Unless it becomes this question's attempt below, the worker's query is let go.
+        var adopted = false
+        defer { if let sent, !adopted { _ = close(sent.fd) } }
         let waiter = Exchange.Waiter(route: route, prefix: Array(query[0..<question.end]), question: question, edns: edns)
         let limit = Self.limit(for: waiter)
         if let cache {
@@ -228,6 +264,18 @@ public final class Forwarder: @unchecked Sendable {
         ex.waiters.append(waiter)
         inFlight[key] = ex
         statistics.pending.store(inFlight.count, ordering: .relaxed)
+        if let sent, sent.upstream >= 0, sent.upstream < health.count {
+            adopted = true
+            ex.tried.append(sent.upstream)
+            ex.upstream = sent.upstream
+            ex.id = sent.id
+            ex.fd = sent.fd
+            ex.sentAtNs = sent.atNs
+            statistics.upstreams[sent.upstream].queries.wrappingIncrement(ordering: .relaxed)
+            watch(sent.fd, EPOLLIN)
+            armed(ex)
+            return
+        }
         launch(ex)
     }
 
@@ -303,12 +351,17 @@ public final class Forwarder: @unchecked Sendable {
             }
             watch(fd, EPOLLIN)
         }
-        exchanges[fd] = ex
+        armed(ex)
+        return true
+    }
+
+    /// Files an attempt whose socket is open: found by its descriptor, timed out later.
+    private func armed(_ ex: Exchange) {
+        exchanges[ex.fd] = ex
         attempts &+= 1
         ex.attempt = attempts
         ex.deadlineNs = ex.sentAtNs + UInt64(configuration.timeoutMs) * 1_000_000
-        timers.push(deadline: ex.deadlineNs, fd: fd, attempt: ex.attempt)
-        return true
+        timers.push(deadline: ex.deadlineNs, fd: ex.fd, attempt: ex.attempt)
     }
 
     private func closeAttempt(_ ex: Exchange) {
@@ -517,6 +570,7 @@ public final class Forwarder: @unchecked Sendable {
         health[u].failures = 0
         health[u].downUntilNs = 0
         health[u].backoffMs = configuration.backoffMs
+        updatePreferred()
         let s = statistics.upstreams[u]
         s.up.store(1, ordering: .relaxed)
         let micros = Int(rttNs / 1000)
@@ -533,6 +587,25 @@ public final class Forwarder: @unchecked Sendable {
         health[u].downUntilNs = ForwarderClock.nowNs() + UInt64(health[u].backoffMs) * 1_000_000
         health[u].backoffMs = min(health[u].backoffMs * 2, configuration.maxBackoffMs)
         statistics.upstreams[u].up.store(0, ordering: .relaxed)
+        updatePreferred()
+    }
+
+    /// What the workers send first queries to: the first upstream not skipped; none (-1)
+    /// while a skipped one is due for its probe, so that the forwarder's `pick` sends the
+    /// next question to it.
+    private func updatePreferred() {
+        let now = ForwarderClock.nowNs()
+        var first = -1
+        var probeDue = false
+        for i in health.indices {
+            if health[i].failures >= configuration.failuresBeforeDown {
+                if health[i].downUntilNs <= now { probeDue = true }
+                continue
+            }
+            if first < 0 { first = i }
+        }
+        let value = probeDue ? -1 : first
+        if preferred.load(ordering: .relaxed) != value { preferred.store(value, ordering: .relaxed) }
     }
 }
 

@@ -93,6 +93,29 @@ public struct UpstreamAddress: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 
+    /// The address as connect(2) takes it, made once: the workers connect without
+    /// allocating or parsing.
+    public struct Socket: @unchecked Sendable {
+        // @unchecked: an immutable plain C struct.
+        let storage: sockaddr_storage
+        let length: socklen_t
+        let family: Int32
+
+        @inline(__always)
+        func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+            var s = storage
+            return withUnsafePointer(to: &s) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) } }
+        }
+    }
+
+    var socket: Socket {
+        withSockaddr { p, len in
+            var s = sockaddr_storage()
+            withUnsafeMutableBytes(of: &s) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: Int(len))) }
+            return Socket(storage: s, length: len, family: family)
+        }
+    }
+
     /// The socket address, for connect(2).
     func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         if family == AF_INET {
