@@ -131,7 +131,7 @@ let package = Package(
         // Black-box: starts the built `sextant` binary and speaks DNS to it over sockets.
         .testTarget(
             name: "SextantTests",
-            dependencies: ["DNSWire", "AnswerTable", "ClusterSet", "DNSServer", "KubeClient", "ClusterSync", "Gateway", "sextant"]
+            dependencies: ["DNSWire", "AnswerTable", "ClusterSet", "DNSServer", "KubeClient", "ClusterSync", "Gateway", "Locking", "sextant"]
         ),
     ]
 )

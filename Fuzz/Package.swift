@@ -26,6 +26,8 @@ let package = Package(
         .executableTarget(name: "FuzzKubeconfig", dependencies: core, path: "Sources/FuzzKubeconfig"),
         // A watch event's or list item's object, as the reflector decodes them.
         .executableTarget(name: "FuzzObjects", dependencies: core, path: "Sources/FuzzObjects"),
+        // An upstream's reply through what the forwarder keeps, the cache and the client's reply.
+        .executableTarget(name: "FuzzForwardedReply", dependencies: core, path: "Sources/FuzzForwardedReply"),
         // The gateway's objects: exchange files, Endpoints, Gateway status, Go durations.
         .executableTarget(name: "FuzzGateway", dependencies: core + [.product(name: "SextantGateway", package: "Sextant")], path: "Sources/FuzzGateway"),
     ]

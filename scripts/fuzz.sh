@@ -13,7 +13,7 @@
 #                                       so a CI run fails only for a change in the code)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TARGETS=(FuzzQuery FuzzZoneFile FuzzManifest FuzzKubeconfig FuzzObjects FuzzGateway)
+TARGETS=(FuzzQuery FuzzZoneFile FuzzManifest FuzzKubeconfig FuzzObjects FuzzGateway FuzzForwardedReply)
 cmd=${1:-replay}
 shift || true
 

@@ -23,6 +23,7 @@ packages=(
     bind9-dnsutils dnsperf python3 openssl               # dig, load, the API test server
     valgrind binutils                                    # instruction thresholds
     unbound dnsmasq-base bind9 knot-resolver             # resolvers in front of Sextant
+    nsd                                                  # an upstream behind --forward
     iproute2 procps curl                                 # ss, pgrep, the HTTP endpoint
     python3-prometheus-client                            # its parser reads /metrics
     wireguard-go wireguard-tools nftables iptables       # the gateway's namespace lab

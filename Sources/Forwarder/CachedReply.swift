@@ -43,6 +43,17 @@ public enum CachedReply {
         return o
     }
 
+    /// A query's OPT: `.some(nil)` without one, nil when it is malformed (`try?` would
+    /// make the two the same).
+    @inline(__always)
+    public static func edns(in query: UnsafeRawBufferPointer, after question: Question) -> EDNSQuery?? {
+        do {
+            return .some(try QueryParser.edns(in: query, after: question))
+        } catch {
+            return nil
+        }
+    }
+
     /// Counts a TTL field down by `elapsed` seconds, or sets it to `staleTTL`.
     @inline(__always)
     static func age(_ out: UnsafeMutableRawPointer, at offset: Int, elapsed: UInt32, stale: Bool) {

@@ -21,9 +21,22 @@ public final class ForwardIntake {
     private let upstreamQuery: UnsafeMutableRawPointer
     private let iov: UnsafeMutablePointer<iovec>
     private let message: UnsafeMutablePointer<msghdr>
+    /// Questions this worker sent upstream lately (key hash and when, in ms), so that a
+    /// burst of clients asking one new name costs one upstream query per worker, not one
+    /// per client (the forwarder joins the rest to it). Direct-mapped, worker-owned.
+    private let recent: UnsafeMutablePointer<(hash: UInt64, atMs: UInt64)>
+    static let recentSlots = 256
+    private let recentWindowMs: UInt64
+    /// In flight at most: past it the worker sends nothing (the forwarder drops the miss).
+    private let maxPending: Int
 
-    init(fd: Int32, statistics: ForwarderStatistics, upstreams: [UpstreamAddress.Socket], preferred: ManagedAtomic<Int>) {
+    init(fd: Int32, statistics: ForwarderStatistics, upstreams: [UpstreamAddress.Socket], preferred: ManagedAtomic<Int>,
+         timeoutMs: Int, maxPending: Int) {
         self.fd = fd
+        recentWindowMs = UInt64(timeoutMs)
+        self.maxPending = maxPending
+        recent = .allocate(capacity: Self.recentSlots)
+        recent.initialize(repeating: (0, 0), count: Self.recentSlots)
         self.statistics = statistics
         self.upstreams = upstreams
         self.preferred = preferred
@@ -41,6 +54,7 @@ public final class ForwardIntake {
     }
 
     deinit {
+        recent.deallocate()
         header.deallocate()
         lowered.deallocate()
         upstreamQuery.deallocate()
@@ -73,10 +87,16 @@ public final class ForwardIntake {
         let u = preferred.load(ordering: .relaxed)
         guard u >= 0, u < upstreams.count,
               let question = try? QueryParser.question(in: query, lowercasedInto: lowered),
-              let edns = try? QueryParser.edns(in: query, after: question)
+              let edns = CachedReply.edns(in: query, after: question)
         else { return -1 }
-        let id = UInt16(truncatingIfNeeded: arc4random())
+        guard statistics.pending.load(ordering: .relaxed) < maxPending else { return -1 }
         let bits = AnswerCache.keyBits(flags: query.u16(at: Wire.Header.flags), edns: edns)
+        let key = AnswerCache.keyHash(nameHash: question.hash, type: question.type, bits: bits)
+        let nowMs = ForwarderClock.nowMs()
+        let slot = recent + Int(key & UInt64(Self.recentSlots - 1))
+        if slot.pointee.hash == key && nowMs &- slot.pointee.atMs < recentWindowMs { return -1 }
+        slot.pointee = (key, nowMs)
+        let id = UInt16(truncatingIfNeeded: arc4random())
         let n = UpstreamQuery.write(id: id, name: UnsafeRawPointer(lowered.baseAddress.unsafelyUnwrapped), nameLength: question.nameLength,
                                     type: question.type.rawValue, dnssec: bits & 1 != 0, checkingDisabled: bits & 2 != 0, into: upstreamQuery)
         let target = upstreams[u]

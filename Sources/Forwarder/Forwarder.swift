@@ -139,7 +139,8 @@ public final class Forwarder: @unchecked Sendable {
 
     /// A hand-over end for one UDP worker.
     public func makeIntake() -> ForwardIntake {
-        ForwardIntake(fd: intakeWrite, statistics: statistics, upstreams: upstreamSockets, preferred: preferred)
+        ForwardIntake(fd: intakeWrite, statistics: statistics, upstreams: upstreamSockets, preferred: preferred,
+                      timeoutMs: configuration.timeoutMs, maxPending: configuration.maxPending)
     }
 
     private func watch(_ fd: Int32, _ events: EPOLL_EVENTS, modify: Bool = false) {
@@ -231,7 +232,7 @@ public final class Forwarder: @unchecked Sendable {
     private func accept(query: UnsafeRawBufferPointer, route: Exchange.Route, sent: Sent? = nil) {
         guard query.count >= Wire.Header.size,
               let question = try? QueryParser.question(in: query, lowercasedInto: scratch),
-              let edns = try? QueryParser.edns(in: query, after: question)
+              let edns = CachedReply.edns(in: query, after: question)
         else {
             if let sent { _ = close(sent.fd) }
             return

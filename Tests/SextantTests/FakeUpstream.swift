@@ -18,6 +18,8 @@ final class FakeUpstream: @unchecked Sendable {
         case answer([UInt8])
         /// First a forged reply with 6.6.6.6, then 50 ms later the real one with this address.
         case forgedFirst(Forgery, [UInt8])
+        /// Answers an A record with this address after this many milliseconds.
+        case delayed(Int, [UInt8])
     }
 
     let port: UInt16
@@ -89,6 +91,9 @@ final class FakeUpstream: @unchecked Sendable {
             case .rcode(let r):
                 send(reply(id: query.id, name: q.name, rcode: r, address: nil), on: fd)
             case .answer(let a):
+                send(reply(id: query.id, name: q.name, rcode: .noError, address: a), on: fd)
+            case .delayed(let ms, let a):
+                Thread.sleep(forTimeInterval: Double(ms) / 1000)
                 send(reply(id: query.id, name: q.name, rcode: .noError, address: a), on: fd)
             case .forgedFirst(let forgery, let a):
                 let forged: [UInt8]

@@ -1,5 +1,6 @@
 import DNSWire
 import Foundation
+import Locking
 import Testing
 
 /// `--forward`: Sextant as a pod's resolver, against a real upstream (NSD on loopback)
@@ -30,6 +31,10 @@ import Testing
         #expect(first.section("ANSWER").first?.first == "WwW.UpStream.test.")
         #expect(first.section("ANSWER").first?.last == "192.0.2.10")
         #expect(first.hasOPT)
+        // A client without EDNS gets no OPT back.
+        let plain = try Self.ask(s, ["+noedns", "www.upstream.test", "AAAA"])
+        #expect(plain.section("ANSWER").first?.last == "2001:db8::10")
+        #expect(!plain.hasOPT)
         // A CNAME chain, over TCP.
         let alias = try Self.ask(s, ["+tcp", "alias.upstream.test", "A"])
         #expect(alias.section("ANSWER").map { $0[3] } == ["CNAME", "A"])
@@ -46,11 +51,13 @@ import Testing
         #expect((1...120).contains(ttl))
         #expect(try Self.ask(s, ["+tcp", "alias.upstream.test", "A"]).section("ANSWER").count == 2)
 
+        #expect(try Self.ask(s, ["+noedns", "www.upstream.test", "AAAA"]).section("ANSWER").first?.last == "2001:db8::10")
+
         let m = try Self.metrics(s)
-        #expect(Self.metric(m, "sextant_forward_cache_misses_total") == 2)
-        #expect(Self.metric(m, "sextant_forward_cache_hits_total") == 2)
-        #expect(Self.metric(m, "sextant_forward_upstream_queries_total", ["upstream": "127.0.0.1:\(nsd.port)"]) == 2)
-        #expect(Self.metric(m, "sextant_forward_cache_entries") == 2)
+        #expect(Self.metric(m, "sextant_forward_cache_misses_total") == 3)
+        #expect(Self.metric(m, "sextant_forward_cache_hits_total") == 3)
+        #expect(Self.metric(m, "sextant_forward_upstream_queries_total", ["upstream": "127.0.0.1:\(nsd.port)"]) == 3)
+        #expect(Self.metric(m, "sextant_forward_cache_entries") == 3)
     }
 
     @Test func ttlsExpireAndNegativeAnswersAreKeptByTheirSOA() throws {
@@ -162,6 +169,33 @@ import Testing
         let ignored = Self.metric(try Self.metrics(s), "sextant_forward_upstream_ignored_total", ["upstream": "127.0.0.1:\(fake.port)"])
         // A datagram from another port never reaches the connected socket: the kernel drops it.
         #expect(ignored == (forgery == .wrongSource ? 0 : 1))
+    }
+
+    @Test func clientsAskingTheSameNewNameAtOnceCostOneUpstreamQueryPerWorker() throws {
+        let slow = try FakeUpstream(.delayed(300, [192, 0, 2, 55]))
+        defer { slow.stop() }
+        let s = try SextantProcess(["--forward", "127.0.0.1:\(slow.port)", "--workers", "2"])
+        defer { s.stop() }
+        let port = s.port
+        let got = Locked<[String]>([])
+        // Forty clients at once (a thread each: a queue would run two at a time here).
+        let group = DispatchGroup()
+        for _ in 0..<40 {
+            group.enter()
+            Thread.detachNewThread {
+                let r = (try? dig(port: port, ["+short", "same.upstream.test", "A"])) ?? ""
+                got.withLock { $0.append(r.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                group.leave()
+            }
+        }
+        group.wait()
+        let answers = got.withLock { $0 }
+        #expect(answers.count == 40)
+        #expect(answers.allSatisfy { $0 == "192.0.2.55" })
+        #expect((1...2).contains(slow.queries))
+        let m = try Self.metrics(s)
+        #expect(Self.metric(m, "sextant_forward_coalesced_total") >= 1)
+        #expect(Self.metric(m, "sextant_forward_cache_misses_total") + Self.metric(m, "sextant_forward_cache_hits_total") == 40)
     }
 
     @Test func theCacheBoundHoldsUnderAFloodOfDistinctNames() throws {

@@ -18,11 +18,12 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark("Answer-\(kind.identifier)") { benchmark in
             let query = QueryWorkload.query(kind)
             let buffers = QueryWorkload.Buffers()
+            let forwarding = QueryWorkload.forwarding(kind)
             // Outside the measurement: the reply is right.
-            _ = QueryWorkload.answer(query, table: table, buffers: buffers, count: 1)
-            precondition(buffers.out[3] & 0x0F == kind.rcode.headerBits & 0x0F, "\(kind.rawValue): wrong rcode")
+            let n = QueryWorkload.answer(query, table: table, buffers: buffers, count: 1, forwarding: forwarding)
+            precondition(n > 0 && buffers.out[3] & 0x0F == kind.rcode.headerBits & 0x0F, "\(kind.rawValue): wrong rcode")
             benchmark.startMeasurement()
-            blackHole(QueryWorkload.answer(query, table: table, buffers: buffers, count: benchmark.scaledIterations.count))
+            blackHole(QueryWorkload.answer(query, table: table, buffers: buffers, count: benchmark.scaledIterations.count, forwarding: forwarding))
             benchmark.stopMeasurement()
         }
     }

@@ -2,6 +2,7 @@ import AnswerTable
 import ClusterSet
 import DNSServer
 import DNSWire
+import Forwarder
 
 /// The per-query workload: the compile workload's 10,000 services plus a headless one,
 /// and one prepared query per kind of answer the issue names.
@@ -15,6 +16,8 @@ public enum QueryWorkload {
         /// Answers kept as data, written per query (`NameTable.clusterLookup`).
         case clusterA = "Cluster A"
         case clusterPortSRV = "Cluster port SRV"
+        /// A name outside the zones, answered from the forwarder's cache (`--forward`).
+        case forwardedHit = "Forwarded cache hit"
 
         var question: (String, RRType) {
             switch self {
@@ -25,6 +28,7 @@ public enum QueryWorkload {
             case .nxDomain: return ("nosuch.bench.svc.clusterset.local", .a)
             case .clusterA: return ("c2.svc42.bench.svc.clusterset.local", .a)
             case .clusterPortSRV: return ("_http._tcp.c2.svc42.bench.svc.clusterset.local", .srv)
+            case .forwardedHit: return ("www.example.org", .a)
             }
         }
 
@@ -38,6 +42,7 @@ public enum QueryWorkload {
             case .nxDomain: return "NXDOMAIN"
             case .clusterA: return "ClusterA"
             case .clusterPortSRV: return "ClusterPortSRV"
+            case .forwardedHit: return "ForwardedHit"
             }
         }
 
@@ -75,13 +80,31 @@ public enum QueryWorkload {
         public init() {}
     }
 
+    /// The forwarder's cache holding `www.example.org A` (two addresses, TTL 3600), as a
+    /// worker sees it; nil for the kinds the zones answer.
+    public static func forwarding(_ kind: Kind) -> Responder.Forwarding? {
+        guard kind == .forwardedHit, let name = try? DNSName("www.example.org") else { return nil }
+        var b = MessageBuilder()
+        for v in [UInt16(1), Wire.Flag.qr | Wire.Flag.rd | Wire.Flag.ra, 1, 2, 0, 0] { b.appendUInt16(v) }
+        b.append(name, compress: false)
+        b.appendUInt16(RRType.a.rawValue)
+        b.appendUInt16(1)
+        for last in [UInt8(1), 2] { b.append(ResourceRecord(name: name, type: .a, ttl: 3600, rdata: .a(192, 0, 2, last))) }
+        let cache = AnswerCache(entries: 64)
+        if let reply = try? Message(decoding: b.bytes),
+           case .cache(let answer) = CachedAnswer.reduce(reply, name: name, type: .a, dnssec: false, limits: .init()) {
+            cache.insert(name: name.wire, type: .a, bits: 0, nameHash: NameHash.hash(name.wire), answer: answer, nowMs: 1_000)
+        }
+        return Responder.Forwarding(cache: cache, nowMs: 2_000)
+    }
+
     /// Answers `query` `count` times; returns the last reply's length.
     @inline(never)
-    public static func answer(_ query: [UInt8], table: AnswerTable, buffers: Buffers, count: Int) -> Int {
+    public static func answer(_ query: [UInt8], table: AnswerTable, buffers: Buffers, count: Int, forwarding: Responder.Forwarding? = nil) -> Int {
         var n = 0
         query.withUnsafeBytes { q in
             for _ in 0..<count {
-                n = Responder.respond(to: q, table: table, transport: .udp, scratch: buffers.scratch, out: buffers.out)
+                n = Responder.respond(to: q, table: table, transport: .udp, scratch: buffers.scratch, out: buffers.out, forwarding: forwarding)
             }
         }
         return n

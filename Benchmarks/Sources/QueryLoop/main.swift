@@ -16,5 +16,5 @@ guard args.count >= 3, let kind = QueryWorkload.Kind(rawValue: args[1]), let cou
 // keeps callgrind's run short.
 let table = QueryWorkload.table(services: args.count > 3 ? Int(args[3]) ?? 100 : Workload.services)
 let buffers = QueryWorkload.Buffers()
-let n = QueryWorkload.answer(QueryWorkload.query(kind), table: table, buffers: buffers, count: count)
+let n = QueryWorkload.answer(QueryWorkload.query(kind), table: table, buffers: buffers, count: count, forwarding: QueryWorkload.forwarding(kind))
 print("answered \(count) x \(kind.rawValue), \(n) bytes each")
