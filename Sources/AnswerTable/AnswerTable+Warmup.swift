@@ -136,3 +136,12 @@ extension AnswerTable {
         static let answerBytes = 128
     }
 }
+
+extension AnswerTable {
+    /// Whether a lower-cased wire name is in one of the served zones (the forwarder's
+    /// batch warm-up prefetches the cache only for names that are not).
+    @inline(__always)
+    public func servesZone(of name: UnsafeRawBufferPointer, length: Int) -> Bool {
+        locate(name: name, length: length) != nil
+    }
+}

@@ -227,7 +227,12 @@ final class UDPWorker: @unchecked Sendable {
             questions[i] = question
             guard let probe = AnswerTable.WarmProbe(table: table, name: UnsafeRawBufferPointer(name), length: question.nameLength,
                                                     hash: question.hash, type: question.type)
-            else { continue }
+            else {
+                if let cache = forwardCache, !table.servesZone(of: UnsafeRawBufferPointer(name), length: question.nameLength) {
+                    cache.prefetch(nameHash: question.hash, type: question.type)
+                }
+                continue
+            }
             (probes.baseAddress! + active).initialize(to: probe)
             active += 1
         }

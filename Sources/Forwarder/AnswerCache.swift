@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Atomics
+import CNetShim
 import DNSWire
 
 /// The forwarder's cache, read by every DNS worker without a lock or an allocation and
@@ -9,7 +10,10 @@ import DNSWire
 ///
 /// A fixed arena of slots (`slotSize` bytes each, `ways` slots per bucket, mapped at
 /// start and touched only as entries arrive): a key's hash picks a bucket, a new entry
-/// replaces the same key, else an empty slot, else the one that expires first. Each slot
+/// replaces the same key, else an empty slot, else the one that expires first. Each
+/// bucket's key hashes also sit together in one 64-byte tag line, so a lookup reads one
+/// line to find its way and then the one slot (eight ways keep a cache at two thirds
+/// full from pushing out entries of crowded buckets). Each slot
 /// is a sequence lock: the writer makes its counter odd, writes the words, makes it even
 /// again; a reader copies the words it needs and keeps them only if the counter was the
 /// same even number before and after (Boehm, "Can seqlocks get along with programming
@@ -25,7 +29,7 @@ public final class AnswerCache: @unchecked Sendable {
     // (see above), and the writer-side counters are touched by the forwarder's thread only.
 
     public static let slotSize = 1024
-    public static let ways = 4
+    public static let ways = 8
     static let slotWords = slotSize / 8
     /// Header words: sequence, key hash, stored-at (ms), TTL and flags, counts and
     /// lengths, type and key bits.
@@ -38,6 +42,8 @@ public final class AnswerCache: @unchecked Sendable {
     private let arena: UnsafeMutableRawPointer
     private let arenaBytes: Int
     private let words: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
+    /// Per bucket, its ways' key hashes (0: empty): a hint the slot itself confirms.
+    private let tags: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
 
     /// Entries held now, and entries pushed out by a newer one, for `/metrics`.
     private let entryCount = ManagedAtomic<Int>(0)
@@ -64,9 +70,33 @@ public final class AnswerCache: @unchecked Sendable {
             arena = q
         }
         words = arena.bindMemory(to: UnsafeAtomic<UInt64>.Storage.self, capacity: arenaBytes / 8)
+        let tagBytes = buckets * Self.ways * 8
+        let t = UnsafeMutableRawPointer.allocate(byteCount: tagBytes, alignment: 64)
+        t.initializeMemory(as: UInt8.self, repeating: 0, count: tagBytes)
+        tags = t.bindMemory(to: UnsafeAtomic<UInt64>.Storage.self, capacity: buckets * Self.ways)
+        // A large cache is read at random: 2 MiB pages spare each hit a TLB miss (a small
+        // one stays in 4 KiB pages, resident only as used).
+        if arenaBytes >= 8 << 20 { _ = madvise(arena, arenaBytes, MADV_HUGEPAGE) }
     }
 
-    deinit { munmap(arena, arenaBytes) }
+    /// Brings the slots a question without DO or CD would read into the CPU cache: the
+    /// UDP batch's warm-up calls it for every name outside the zones before answering,
+    /// so the batch's cache misses overlap instead of following one another.
+    @inline(__always)
+    public func prefetch(nameHash: UInt64, type: RRType) {
+        let first = bucket(Self.keyHash(nameHash: nameHash, type: type, bits: 0)) &* Self.ways
+        cns_prefetch(UnsafeRawPointer(tags + first))
+    }
+
+    deinit {
+        munmap(arena, arenaBytes)
+        UnsafeMutableRawPointer(tags).deallocate()
+    }
+
+    @inline(__always)
+    private func tag(_ slot: Int) -> UnsafeAtomic<UInt64> {
+        UnsafeAtomic(at: tags + slot)
+    }
 
     /// The key's hash: the name's (`Question.hash`) mixed with type and key bits.
     @inline(__always)
@@ -120,7 +150,7 @@ public final class AnswerCache: @unchecked Sendable {
         while way < Self.ways {
             let slot = first &+ way
             way &+= 1
-            if word(slot, 1).load(ordering: .relaxed) != hash { continue }
+            if tag(slot).load(ordering: .relaxed) != hash || word(slot, 1).load(ordering: .relaxed) != hash { continue }
             let n = read(slot: slot, hash: hash, question: question, name: name, bits: bits, edns: edns, query: query, limit: limit,
                          nowMs: nowMs, allowStale: allowStale, out: out)
             if n != 0 { return n }
@@ -229,6 +259,7 @@ public final class AnswerCache: @unchecked Sendable {
             }
         }
         write(slot: victim, hash: hash, name: name, type: type, bits: bits, answer: answer, nowMs: nowMs)
+        tag(victim).store(hash, ordering: .relaxed)
         return true
     }
 

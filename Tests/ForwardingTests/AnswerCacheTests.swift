@@ -87,20 +87,21 @@ struct AnswerCacheTests {
     }
 
     @Test func theBoundHoldsAndTheOldestGoesFirst() throws {
-        let cache = AnswerCache(entries: 4)  // one bucket of four
-        for i in 0..<4 { #expect(Self.insert(cache, "n\(i).example.test", Self.answer(ttl: UInt32(100 + i)), nowMs: 0)) }
-        #expect(cache.entries == 4)
-        #expect(Self.insert(cache, "n4.example.test", Self.answer(), nowMs: 0))
-        #expect(cache.entries == 4)
+        let cache = AnswerCache(entries: AnswerCache.ways)  // one bucket
+        let w = AnswerCache.ways
+        for i in 0..<w { #expect(Self.insert(cache, "n\(i).example.test", Self.answer(ttl: UInt32(100 + i)), nowMs: 0)) }
+        #expect(cache.entries == w)
+        #expect(Self.insert(cache, "n\(w).example.test", Self.answer(), nowMs: 0))
+        #expect(cache.entries == w)
         #expect(cache.evictions == 1)
         // n0 expired first: it is the one replaced.
         #expect(try Self.lookup(cache, Self.query("n0.example.test"), nowMs: 0) == nil)
-        for i in 1...4 { #expect(try Self.lookup(cache, Self.query("n\(i).example.test"), nowMs: 0) != nil) }
+        for i in 1...w { #expect(try Self.lookup(cache, Self.query("n\(i).example.test"), nowMs: 0) != nil) }
         // The same key replaces itself.
-        #expect(Self.insert(cache, "n4.example.test", Self.answer(ttl: 50), nowMs: 0))
-        #expect(cache.entries == 4)
+        #expect(Self.insert(cache, "n\(w).example.test", Self.answer(ttl: 50), nowMs: 0))
+        #expect(cache.entries == w)
         #expect(cache.evictions == 1)
-        #expect(try Self.lookup(cache, Self.query("n4.example.test"), nowMs: 0)?.answers[0].ttl == 50)
+        #expect(try Self.lookup(cache, Self.query("n\(w).example.test"), nowMs: 0)?.answers[0].ttl == 50)
     }
 
     @Test func anAnswerTooLargeForASlotIsNotKept() {

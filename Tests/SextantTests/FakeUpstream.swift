@@ -33,6 +33,9 @@ final class FakeUpstream: @unchecked Sendable {
 
     /// Questions received so far.
     var queries: Int { lock.withLock { count } }
+    /// The last query received, decoded.
+    var lastQuery: Message? { lock.withLock { last } }
+    private var last: Message?
 
     init(_ behaviour: Behaviour) throws {
         self.behaviour = behaviour
@@ -65,7 +68,10 @@ final class FakeUpstream: @unchecked Sendable {
                 withUnsafeMutablePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, b.baseAddress, b.count, 0, $0, &len) } }
             }
             guard n > 0, let query = try? Message(decoding: Array(buffer[0..<n])), let q = query.questions.first else { continue }
-            lock.withLock { count += 1 }
+            lock.withLock {
+                count += 1
+                last = query
+            }
             func reply(id: UInt16, name: DNSName, rcode: RCode, address: [UInt8]?) -> [UInt8] {
                 var b = MessageBuilder()
                 b.appendUInt16(id)

@@ -198,6 +198,27 @@ import Testing
         #expect(Self.metric(m, "sextant_forward_cache_misses_total") + Self.metric(m, "sextant_forward_cache_hits_total") == 40)
     }
 
+    @Test func theUpstreamQueryCarriesDOAndCDAndItsOwnIDAndCase() throws {
+        let fake = try FakeUpstream(.answer([192, 0, 2, 66]))
+        defer { fake.stop() }
+        let s = try SextantProcess(["--forward", "127.0.0.1:\(fake.port)"])
+        defer { s.stop() }
+        let r = try Self.ask(s, ["+dnssec", "+cdflag", "MiXeD.UpStReAm.TeSt", "A"])
+        #expect(r.section("ANSWER").first?.first == "MiXeD.UpStReAm.TeSt.")
+        #expect(r.flags.contains("cd"))
+        let q = try #require(fake.lastQuery)
+        #expect(q.edns?.dnssecOK == true)
+        #expect(q.edns?.udpSize == 1232)
+        #expect(q.flags & Wire.Flag.cd != 0)
+        #expect(q.flags & Wire.Flag.rd != 0)
+        #expect(q.rawQuestionName == Array("\u{5}mixed\u{8}upstream\u{4}test\u{0}".utf8))
+        // The DO bit is part of the cache key: without it, a second upstream query.
+        _ = try Self.ask(s, ["MiXeD.UpStReAm.TeSt", "A"])
+        #expect(fake.queries == 2)
+        #expect(fake.lastQuery?.edns?.dnssecOK == false)
+        #expect(((fake.lastQuery?.flags ?? 0) & Wire.Flag.cd) == 0)
+    }
+
     @Test func theCacheBoundHoldsUnderAFloodOfDistinctNames() throws {
         let nsd = try AuthoritativePeer()
         let s = try SextantProcess(["--forward", "127.0.0.1:\(nsd.port)", "--cache-size", "64"])
