@@ -28,7 +28,8 @@ def slice_of(i, cluster, address, ready):
                 "endpointslice.kubernetes.io/managed-by": "lighthouse-agent.submariner.io",
                 "lighthouse.submariner.io/sourceNamespace": NS,
                 "multicluster.kubernetes.io/source-cluster": cluster,
-                "multicluster.kubernetes.io/service-name": f"svc-{i}"}},
+                "multicluster.kubernetes.io/service-name": f"svc-{i}",
+                "lighthouse.submariner.io/is-headless": "false"}},
             "addressType": "IPv4",
             "endpoints": [{"addresses": [address], "conditions": {"ready": ready}}],
             "ports": [{"name": "http", "protocol": "TCP", "port": 80}]}
@@ -96,7 +97,6 @@ def main():
                 api_url = url
             else:
                 control_port = int(url.rsplit(":", 1)[1])
-        control(control_port, "/fault", {"remove_resource": "gateways"})
         # The state: per service, cluster1's address and readiness; cluster2's address.
         state = {i: [f"10.1.{i // 250}.{i % 250 + 1}", True, f"10.2.{i // 250}.{i % 250 + 1}"] for i in range(a.services)}
         objects = []
@@ -109,7 +109,7 @@ def main():
         os.mkdir(f"{d}/zones")
         dns_port, http_port = free_port(), free_port()
         log = open(f"{d}/sextant.log", "w")
-        sx = subprocess.Popen([a.binary, "serve", "--kubeconfig", f"{d}/kubeconfig", "--cluster-id", "cluster1", "--zones", f"{d}/zones",
+        sx = subprocess.Popen([a.binary, "serve", "--kubeconfig", f"{d}/kubeconfig", "--cluster-id", "cluster1", "--connectivity", "none", "--zones", f"{d}/zones",
                                "--listen", f"127.0.0.1:{dns_port}", "--http", f"127.0.0.1:{http_port}", "--log-level", "notice"],
                               stdout=subprocess.DEVNULL, stderr=log)
         procs.append(sx)
@@ -155,13 +155,17 @@ def main():
         t.start()
         start = time.monotonic()
         samples = []
+        next_sample = 30
         while perf.poll() is None:
-            time.sleep(30)
+            time.sleep(1)
             el = time.monotonic() - start
-            samples.append((el, rss_kib(sx.pid)))
-            print(f"soak: {el:6.0f} s  RSS {samples[-1][1] / 1024:.1f} MiB  changes {applied[0]}", flush=True)
+            if el >= next_sample:
+                next_sample += 30
+                samples.append((el, rss_kib(sx.pid)))
+                print(f"soak: {el:6.0f} s  RSS {samples[-1][1] / 1024:.1f} MiB  changes {applied[0]}", flush=True)
         stop.set()
         t.join()
+        seconds = time.monotonic() - start
         out = perf.stdout.read()
         time.sleep(2)
         wrong = []
@@ -177,7 +181,7 @@ def main():
         sent = re.search(r"Queries sent:\s+(\d+)", out)
         lost = re.search(r"Queries lost:\s+(\d+) \(([\d.]+)%\)", out)
         qps = re.search(r"Queries per second:\s+([\d.]+)", out)
-        print(f"soak: {a.minutes:g} min, {a.services} services x 2 clusters, {applied[0]} changes ({applied[0] / seconds:.1f}/s), "
+        print(f"soak: {a.minutes:g} min, {a.services} services x 2 clusters, {applied[0]} changes ({applied[0] / seconds:.1f}/s over {seconds:.0f} s), "
               f"dnsperf {qps.group(1) if qps else '?'} QPS, sent {sent.group(1) if sent else '?'}, lost {lost.group(1) if lost else '?'} "
               f"({lost.group(2) if lost else '?'} %)")
         print(f"soak: RSS after {a.warmup:g} min: {min(after) / 1024:.1f}-{max(after) / 1024:.1f} MiB ({flat:.1f} %); "
