@@ -30,7 +30,12 @@ case $cmd in
   run|long|ci)
     if [ "$cmd" = ci ]; then limit=0; else limit=${1:?seconds or runs}; shift || true; fi
     [ $# -gt 0 ] && TARGETS=("$@")
-    flags=(-c release --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING --package-path Fuzz --scratch-path Fuzz/.build-fuzz)
+    # Swift 6.3's compiler keeps only the last -sanitize= it is given, and SwiftPM passes
+    # --sanitize=fuzzer and --sanitize=address as two: the Swift code then had ASan but no
+    # coverage counters (only the C code was fuzzed by coverage). One combined flag after
+    # them gives Swift both; the counter check below fails a build without coverage.
+    flags=(-c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+           --package-path Fuzz --scratch-path Fuzz/.build-fuzz)
     swift build "${flags[@]}" >/dev/null
     bin=$(swift build "${flags[@]}" --show-bin-path)
     mkdir -p fuzz-results
@@ -56,8 +61,12 @@ case $cmd in
           "$work" "Fuzz/Corpus/$t" >"$log" 2>&1; then
         echo "fuzz: $t FOUND A CRASH (fuzz-results/$t-*):"; tail -30 "$log"; exit 1
       fi
+      counters=$(grep -m1 -oE 'Loaded 1 modules +\(([0-9]+) inline 8-bit counters' "$log" | grep -oE '[0-9]+ inline' | grep -oE '[0-9]+' || echo 0)
+      if [ "${counters:-0}" -lt 10000 ]; then
+        echo "fuzz: $t has $counters coverage counters: the Swift code is not instrumented (see the flags above)"; exit 1
+      fi
       stats=$(grep -E '^(#[0-9]+|Done)' "$log" | tail -1)
-      echo "fuzz: $t ok in $((SECONDS - start)) s: $stats; corpus $(ls "$work" | wc -l) new + $(ls "Fuzz/Corpus/$t" | wc -l) seeds"
+      echo "fuzz: $t ok in $((SECONDS - start)) s ($counters counters): $stats; corpus $(ls "$work" | wc -l) new + $(ls "Fuzz/Corpus/$t" | wc -l) seeds"
     done
     ;;
   *) echo "usage: scripts/fuzz.sh replay | run SECONDS [TARGET...] | long RUNS [TARGET...]" >&2; exit 2 ;;
