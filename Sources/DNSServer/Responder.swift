@@ -142,17 +142,7 @@ public enum Responder {
     /// [512, 1232] (RFC 6891 §6.2.5, DNS Flag Day 2020); 65,535 over TCP.
     @inline(__always)
     static func sizeLimit(transport: Transport, edns: EDNSQuery?, out: UnsafeMutableRawBufferPointer) -> Int {
-        let wanted: Int
-        switch transport {
-        case .tcp:
-            wanted = Wire.maxTCPMessageSize
-        case .udp:
-            if let e = edns {
-                wanted = min(max(Int(e.udpSize), Wire.EDNS.classicUDPSize), Int(Wire.EDNS.advertisedUDPSize))
-            } else {
-                wanted = Wire.EDNS.classicUDPSize
-            }
-        }
+        let wanted = transport == .tcp ? Wire.maxTCPMessageSize : ReplyWriter.udpLimit(edns: edns)
         return min(wanted, out.count)
     }
 

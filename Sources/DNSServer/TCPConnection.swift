@@ -120,7 +120,7 @@ final class TCPConnection: @unchecked Sendable {
             // The client half-closed: answer what it sent, flush, then close.
             peerFinished = true
             suspendReading()
-            if pendingCount == 0 && awaitingForwarder == 0 { close() }
+            if nothingOwed { close() }
             return
         }
         inputCount += n
@@ -129,6 +129,10 @@ final class TCPConnection: @unchecked Sendable {
     }
 
     private var pendingCount: Int { pending.count - pendingStart }
+
+    /// No reply waiting to be written and none still to come from the forwarder: a
+    /// half-closed connection may close.
+    private var nothingOwed: Bool { pendingCount == 0 && awaitingForwarder == 0 }
 
     private func grow(to size: Int) {
         guard size > input.count else { return }
@@ -190,7 +194,7 @@ final class TCPConnection: @unchecked Sendable {
         framed.append(contentsOf: reply)
         framed.withUnsafeBytes { send($0) }
         lastActivityNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
-        if peerFinished && pendingCount == 0 && awaitingForwarder == 0 { close() }
+        if peerFinished && nothingOwed { close() }
     }
 
     private func compact(from start: Int) {
@@ -242,7 +246,7 @@ final class TCPConnection: @unchecked Sendable {
             pendingStart = 0
             writeSuspended = true
             writeSource?.suspend()
-            if peerFinished && awaitingForwarder == 0 {
+            if peerFinished && nothingOwed {
                 close()
                 return
             }
@@ -289,7 +293,7 @@ final class TCPConnection: @unchecked Sendable {
         guard !closed else { return }
         peerFinished = true
         suspendReading()
-        if pendingCount == 0 && awaitingForwarder == 0 { close() }
+        if nothingOwed { close() }
     }
 
     func close() {

@@ -3,6 +3,14 @@
 ///
 /// Callers check that `out` has room first; these write blindly.
 public enum ReplyWriter {
+    /// The largest UDP reply for a query: 512 bytes without EDNS, else the client's
+    /// buffer clamped to [512, 1232] (RFC 6891 §6.2.5, DNS Flag Day 2020).
+    @inlinable @inline(__always)
+    public static func udpLimit(edns: EDNSQuery?) -> Int {
+        guard let e = edns else { return Wire.EDNS.classicUDPSize }
+        return min(max(Int(e.udpSize), Wire.EDNS.classicUDPSize), Int(Wire.EDNS.advertisedUDPSize))
+    }
+
     /// The 12 header bytes in two stores: the query's ID copied, then flags and the four
     /// counts, big-endian.
     @inlinable @inline(__always)

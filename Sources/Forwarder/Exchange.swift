@@ -53,7 +53,6 @@ final class Exchange {
     var tcpIn: [UInt8] = []
     var connecting = false
     var sentAtNs: UInt64 = 0
-    var deadlineNs: UInt64 = 0
     /// Distinguishes this attempt's timer from an earlier attempt's (timers are not removed).
     var attempt: UInt64 = 0
     /// The last upstream reply that said nothing about the name (SERVFAIL, REFUSED...):

@@ -280,12 +280,9 @@ public final class Forwarder: @unchecked Sendable {
         launch(ex)
     }
 
-    /// The largest reply a waiter takes: 512 without EDNS, its buffer clamped to
-    /// [512, 1232] with it, 65,535 over TCP (as `Responder` does for authoritative answers).
+    /// The largest reply a waiter takes (the rule `Responder` applies too).
     static func limit(for w: Exchange.Waiter) -> Int {
-        if w.route.isTCP { return Wire.maxTCPMessageSize }
-        guard let e = w.edns else { return Wire.EDNS.classicUDPSize }
-        return min(max(Int(e.udpSize), Wire.EDNS.classicUDPSize), Int(Wire.EDNS.advertisedUDPSize))
+        w.route.isTCP ? Wire.maxTCPMessageSize : ReplyWriter.udpLimit(edns: w.edns)
     }
 
     // MARK: Upstream attempts
@@ -324,7 +321,7 @@ public final class Forwarder: @unchecked Sendable {
 
     /// Opens this attempt's socket and sends (UDP) or starts connecting (TCP).
     private func open(_ ex: Exchange, upstream u: Int) -> Bool {
-        let address = configuration.upstreams[u]
+        let address = upstreamSockets[u]
         let kind = ex.tcp ? SOCK_STREAM : SOCK_DGRAM
         let fd = socket(address.family, Int32(kind.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
@@ -361,8 +358,7 @@ public final class Forwarder: @unchecked Sendable {
         exchanges[ex.fd] = ex
         attempts &+= 1
         ex.attempt = attempts
-        ex.deadlineNs = ex.sentAtNs + UInt64(configuration.timeoutMs) * 1_000_000
-        timers.push(deadline: ex.deadlineNs, fd: ex.fd, attempt: ex.attempt)
+        timers.push(deadline: ex.sentAtNs + UInt64(configuration.timeoutMs) * 1_000_000, fd: ex.fd, attempt: ex.attempt)
     }
 
     private func closeAttempt(_ ex: Exchange) {
@@ -406,7 +402,7 @@ public final class Forwarder: @unchecked Sendable {
                 return
             }
             let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: n)
-            let fromUpstream = withUnsafeBytes(of: &from) { configuration.upstreams[u].matches($0.baseAddress.unsafelyUnwrapped, length: fromLength) }
+            let fromUpstream = withUnsafeBytes(of: &from) { upstreamSockets[u].matches($0.baseAddress.unsafelyUnwrapped, length: fromLength) }
             guard fromUpstream, ex.accepts(bytes, scratch: scratch) else {
                 statistics.upstreams[u].ignored.wrappingIncrement(ordering: .relaxed)
                 continue

@@ -93,8 +93,9 @@ public struct UpstreamAddress: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 
-    /// The address as connect(2) takes it, made once: the workers connect without
-    /// allocating or parsing.
+    /// The address as connect(2) takes it, made once: connecting (the workers'
+    /// first queries, the forwarder's attempts) and checking a reply's source neither
+    /// parse nor allocate.
     public struct Socket: @unchecked Sendable {
         // @unchecked: an immutable plain C struct.
         let storage: sockaddr_storage
@@ -106,45 +107,45 @@ public struct UpstreamAddress: Sendable, Equatable, CustomStringConvertible {
             var s = storage
             return withUnsafePointer(to: &s) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) } }
         }
-    }
 
-    var socket: Socket {
-        withSockaddr { p, len in
-            var s = sockaddr_storage()
-            withUnsafeMutableBytes(of: &s) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: Int(len))) }
-            return Socket(storage: s, length: len, family: family)
+        /// Whether a datagram's source (`recvfrom`) is this address: family, port and
+        /// address compared (not the IPv6 flow label or scope).
+        func matches(_ from: UnsafeRawPointer, length fromLength: socklen_t) -> Bool {
+            guard fromLength == length else { return false }
+            return withUnsafeBytes(of: storage) { mine in
+                if family == AF_INET {
+                    let a = mine.load(as: sockaddr_in.self)
+                    let b = from.loadUnaligned(as: sockaddr_in.self)
+                    return a.sin_family == b.sin_family && a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr
+                }
+                let a = mine.load(as: sockaddr_in6.self)
+                let b = from.loadUnaligned(as: sockaddr_in6.self)
+                return a.sin6_family == b.sin6_family && a.sin6_port == b.sin6_port
+                    && withUnsafeBytes(of: a.sin6_addr) { x in withUnsafeBytes(of: b.sin6_addr) { y in x.elementsEqual(y) } }
+            }
         }
     }
 
-    /// The socket address, for connect(2).
-    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    /// The address as a `Socket`.
+    var socket: Socket {
+        var s = sockaddr_storage()
+        let length: Int
         if family == AF_INET {
             var sin = sockaddr_in()
             sin.sin_family = sa_family_t(AF_INET)
             sin.sin_port = port.bigEndian
             _ = inet_pton(AF_INET, host, &sin.sin_addr)
-            return withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            length = MemoryLayout<sockaddr_in>.size
+            withUnsafeMutableBytes(of: &s) { d in withUnsafeBytes(of: sin) { d.copyMemory(from: $0) } }
+        } else {
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = port.bigEndian
+            _ = inet_pton(AF_INET6, host, &sin6.sin6_addr)
+            length = MemoryLayout<sockaddr_in6>.size
+            withUnsafeMutableBytes(of: &s) { d in withUnsafeBytes(of: sin6) { d.copyMemory(from: $0) } }
         }
-        var sin6 = sockaddr_in6()
-        sin6.sin6_family = sa_family_t(AF_INET6)
-        sin6.sin6_port = port.bigEndian
-        _ = inet_pton(AF_INET6, host, &sin6.sin6_addr)
-        return withUnsafePointer(to: &sin6) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-    }
-
-    /// Whether a datagram's source (`recvfrom`) is this address.
-    func matches(_ from: UnsafeRawPointer, length: socklen_t) -> Bool {
-        withSockaddr { mine, mineLength in
-            guard mineLength == length else { return false }
-            if family == AF_INET {
-                let a = mine.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
-                let b = from.load(as: sockaddr_in.self)
-                return a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr
-            }
-            let a = mine.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
-            let b = from.load(as: sockaddr_in6.self)
-            return a.sin6_port == b.sin6_port && withUnsafeBytes(of: a.sin6_addr) { x in withUnsafeBytes(of: b.sin6_addr) { y in x.elementsEqual(y) } }
-        }
+        return Socket(storage: s, length: socklen_t(length), family: family)
     }
 }
 
