@@ -23,7 +23,10 @@ let package = Package(
         .target(name: "DNSWire"),
         // One lock type for state shared between threads (a pthread mutex: ThreadSanitizer
         // sees through it, and reports false races through Synchronization.Mutex on Linux).
-        .target(name: "Locking"),
+        .target(name: "Locking", dependencies: ["CNetShim"]),
+        // A strict forward JSON reader for the fast decoders of objects and LIST pages
+        // (start-up and the first LIST without JSONDecoder's generic machinery).
+        .target(name: "FastJSON"),
         // The compiled answers the DNS workers read: name tables, the service directory,
         // the batch warm-up, rotation counters, the table writer. No store, no rules.
         .target(
@@ -38,7 +41,7 @@ let package = Package(
         .target(
             name: "ClusterSet",
             dependencies: [
-                "DNSWire", "AnswerTable", "Locking",
+                "DNSWire", "AnswerTable", "Locking", "FastJSON",
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
@@ -54,13 +57,15 @@ let package = Package(
         ),
         // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
         .target(name: "CNetShim"),
-        // libcurl, wrapped once (typed setopt wrappers: the C functions are variadic).
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl, wrapped once (typed setopt wrappers: the C functions are variadic) and
+        // loaded with dlopen on first use: a server without an API server never maps it.
+        // Its header comes from libcurl4-openssl-dev.
+        .target(name: "CCurl"),
         // Kubernetes API access: kubeconfig, in-cluster, LIST + WATCH. Knows nothing of DNS.
         .target(
             name: "KubeClient",
             dependencies: [
-                "CCurl", "Locking",
+                "CCurl", "Locking", "FastJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -81,7 +86,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "CCrypto", "KubeClient",
+                "CCrypto", "KubeClient", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

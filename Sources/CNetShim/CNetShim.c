@@ -52,3 +52,6 @@ int cns_wait_stop_signal(void) {
         if (errno != EINTR) return -1;
     }
 }
+
+#include <pthread.h>
+int cns_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }

@@ -1,5 +1,5 @@
 import ClusterSet
-import Foundation
+import FoundationEssentials
 import KubeClient
 import Logging
 import Locking
@@ -79,9 +79,15 @@ public final class ClusterSync: Sendable {
 
     /// Starts the three watches.
     public func start() throws(KubeConfigError) {
-        try run(ServiceImport.self, .serviceImport) { .serviceImport($0) }
-        try run(EndpointSlice.self, .endpointSlice) { .endpointSlice($0) }
-        try run(Gateway.self, .gateway) { .gateway($0) }
+        try run(ServiceImport.self, .serviceImport, fast: { raw in
+            guard case .object(.serviceImport(let o)) = KubeObject.fastDecode(raw, kind: .serviceImport) else { return nil }
+            return (Self.reference(o.metadata), o)
+        }) { .serviceImport($0) }
+        try run(EndpointSlice.self, .endpointSlice, fast: { raw in
+            guard case .object(.endpointSlice(let o)) = KubeObject.fastDecode(raw, kind: .endpointSlice) else { return nil }
+            return (Self.reference(o.metadata), o)
+        }) { .endpointSlice($0) }
+        try run(Gateway.self, .gateway, fast: nil) { .gateway($0) }
     }
 
     /// Stops the watches (tests; the process otherwise runs until it exits).
@@ -94,9 +100,16 @@ public final class ClusterSync: Sendable {
         for r in all { r.wait() }
     }
 
-    private func run<Item: Decodable & Sendable>(_: Item.Type, _ kind: ObjectKind, wrap: @escaping @Sendable (Item) -> KubeObject) throws(KubeConfigError) {
+    /// What `ObjectReference(from:)` reads of an object the fast decoder read.
+    static func reference(_ m: ObjectMeta) -> ObjectReference {
+        ObjectReference(name: m.name, namespace: m.namespace, resourceVersion: m.resourceVersion)
+    }
+
+    private func run<Item: Decodable & Sendable>(_: Item.Type, _ kind: ObjectKind,
+                                                 fast: (@Sendable (UnsafeRawBufferPointer) -> (ObjectReference, Item)?)?,
+                                                 wrap: @escaping @Sendable (Item) -> KubeObject) throws(KubeConfigError) {
         guard let resource = resources[kind] else { return }
-        let r = Reflector<Item>(resource: resource, config: config, options: options, logger: logger) { [self] event in
+        let r = Reflector<Item>(resource: resource, config: config, options: options, logger: logger, fastItem: fast) { [self] event in
             handle(event, kind: kind, wrap: wrap)
         }
         perKind.withLock { $0[kind] = (r.statistics, 0, 0, false) }

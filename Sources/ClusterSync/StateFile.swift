@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ClusterSet
 import Foundation
+import Locking
 import Logging
 
 /// `--state-file`: the API server's objects kept on disk, so that a restarted server
@@ -61,7 +62,7 @@ public struct StateFile: Sendable {
         guard let data = try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]) else {
             throw StateFileError("the objects cannot be written as JSON")
         }
-        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let dir = PathName.parent(of: path).isEmpty ? "." : PathName.parent(of: path)
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StateFileError("\(temporary): \(String(cString: strerror(errno)))") }

@@ -5,8 +5,9 @@ import CNetShim
 import AnswerTable
 import DNSWire
 import Forwarder
+import Locking
 import Dispatch
-import Foundation
+import FoundationEssentials
 import Logging
 import Synchronization
 
@@ -129,11 +130,9 @@ final class UDPWorker: @unchecked Sendable {
                 try Socket.setBlocking(fd)
                 var tv = timeval(tv_sec: 0, tv_usec: 500_000)
                 _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-                let t = Thread { [self] in self.loop() }
-                t.name = "sextant udp"
-                t.qualityOfService = .userInteractive
-                t.start()
-                return
+                let r = OSThread.start(name: "sextant udp") { [self] in self.loop() }
+                if r == 0 { return }
+                logger.warning("UDP worker falls back to a Dispatch source: pthread_create error \(r)")
             } catch {
                 logger.warning("UDP worker falls back to a Dispatch source: \(error)")
             }

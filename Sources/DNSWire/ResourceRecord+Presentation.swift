@@ -114,14 +114,28 @@ public enum IPv6Text {
 }
 
 public enum IPv4Text {
+    /// Four dot-separated decimal numbers of one to three digits, each at most 255
+    /// (leading zeros allowed, as before). One pass over the bytes: start-up parses every
+    /// endpoint's address (issue 18).
     public static func parse(_ text: String) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
         var out: [UInt8] = []
-        for p in parts {
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), let v = UInt8(p) else { return nil }
-            out.append(v)
+        out.reserveCapacity(4)
+        var value = 0, digits = 0
+        for b in text.utf8 {
+            if b >= 0x30, b <= 0x39 {
+                value = value * 10 + Int(b - 0x30)
+                digits += 1
+                guard digits <= 3 else { return nil }
+            } else if b == UInt8(ascii: "."), digits > 0, value <= 255, out.count < 3 {
+                out.append(UInt8(value))
+                value = 0
+                digits = 0
+            } else {
+                return nil
+            }
         }
+        guard digits > 0, value <= 255, out.count == 3 else { return nil }
+        out.append(UInt8(value))
         return out
     }
 }

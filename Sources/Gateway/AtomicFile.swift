@@ -1,7 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import FoundationEssentials
+import Locking
 
 /// A file replaced whole: written to a hidden temporary file beside it, then renamed over
 /// it, so a reader (another gateway, a DNS server watching its zones folder with inotify)
@@ -9,8 +10,8 @@ import Foundation
 /// files (the zones folder, the exchange folder) never read it.
 enum AtomicFile {
     static func write(_ data: Data, to path: String) throws(GatewayError) {
-        let dir = (path as NSString).deletingLastPathComponent
-        let temporary = (dir.isEmpty ? "" : dir + "/") + "." + (path as NSString).lastPathComponent + ".\(getpid()).tmp"
+        let dir = PathName.parent(of: path)
+        let temporary = (dir.isEmpty ? "" : dir + "/") + "." + PathName.last(of: path) + ".\(getpid()).tmp"
         do {
             try data.write(to: URL(fileURLWithPath: temporary))
         } catch {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Dispatch
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// The gateway: publishes this cluster's Endpoint, reads the others', and keeps the
@@ -386,8 +386,6 @@ public final class GatewayEngine: @unchecked Sendable {
     }
 
     static func timestamp(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: d)
+        d.formatted(Date.ISO8601FormatStyle())
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Locking
 
 /// What a gateway made, kept on disk (`<state dir>/<cluster>.json`) before it makes it:
 /// a gateway killed without its clean-up, restarted, or restarted with another backend
@@ -23,7 +24,7 @@ struct GatewayRecord: Codable, Equatable {
     }
 
     func save(_ path: String) throws(GatewayError) {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathName.parent(of: path)
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// The node's packet filter rules a cable needs (gateway.md a.4, d.5), through the node's

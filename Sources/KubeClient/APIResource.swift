@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A collection to list and watch: group/version/resource, optionally one namespace and
 /// a label selector.

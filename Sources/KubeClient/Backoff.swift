@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Exponential back-off with jitter, reset after a quiet spell of success.
 ///

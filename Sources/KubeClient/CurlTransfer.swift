@@ -1,5 +1,5 @@
 import CCurl
-import Foundation
+import FoundationEssentials
 
 /// One libcurl easy handle, used by one thread at a time for its requests one after
 /// another (so that connections and TLS sessions are reused).
@@ -43,21 +43,22 @@ final class CurlTransfer {
 
     /// - Throws: `KubeConfigError` when libcurl cannot be set up (it only fails out of memory).
     init(config: KubeConfig, userAgent: String, idleTimeout: Double, isCancelled: @escaping @Sendable () -> Bool) throws(KubeConfigError) {
-        guard let h = curl_easy_init() else { throw KubeConfigError("libcurl: cannot create a handle") }
+        if let why = ccurl_load() { throw KubeConfigError(String(cString: why)) }
+        guard let h = ccurl_easy_init() else { throw KubeConfigError("libcurl: cannot create a handle") }
         handle = h
         self.config = config
         self.userAgent = userAgent
         self.idleTimeout = idleTimeout
         self.isCancelled = isCancelled
-        if let c = config.connectTo { connectTo = curl_slist_append(nil, c) }
+        if let c = config.connectTo { connectTo = ccurl_slist_append(nil, c) }
     }
 
     /// `tls-server-name`: the URL names the certificate's host, this connects to the server.
     private var connectTo: UnsafeMutablePointer<curl_slist>? = nil
 
     deinit {
-        curl_easy_cleanup(handle)
-        curl_slist_free_all(connectTo)
+        ccurl_easy_cleanup(handle)
+        ccurl_slist_free_all(connectTo)
     }
 
     /// Performs `GET url`. `onBody` gets the body bytes of a 2xx response as they come and
@@ -69,7 +70,7 @@ final class CurlTransfer {
     /// Performs `method url` with a JSON `body` (POST, PUT, DELETE); the same rules as `get`.
     func perform(_ method: String, _ url: String, token: String?, body: [UInt8]?,
                  onBody: @escaping (UnsafeRawBufferPointer) -> Bool) -> Outcome {
-        curl_easy_reset(handle)
+        ccurl_easy_reset(handle)
         headers = []
         stalled = false
         stopRequested = false
@@ -80,10 +81,10 @@ final class CurlTransfer {
         defer { sink = nil }
 
         var list: UnsafeMutablePointer<curl_slist>? = nil
-        list = curl_slist_append(list, "Accept: application/json")
-        if let t = token, !t.isEmpty { list = curl_slist_append(list, "Authorization: Bearer \(t)") }
-        if body != nil { list = curl_slist_append(list, "Content-Type: application/json") }
-        defer { curl_slist_free_all(list) }
+        list = ccurl_slist_append(list, "Accept: application/json")
+        if let t = token, !t.isEmpty { list = ccurl_slist_append(list, "Authorization: Bearer \(t)") }
+        if body != nil { list = ccurl_slist_append(list, "Content-Type: application/json") }
+        defer { ccurl_slist_free_all(list) }
         if method != "GET" { ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) }
         if let body {
             ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
@@ -112,7 +113,7 @@ final class CurlTransfer {
         ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
         configureTLS()
 
-        let code = withExtendedLifetime(self) { curl_easy_perform(handle) }
+        let code = withExtendedLifetime(self) { ccurl_easy_perform(handle) }
         var http = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &http)
         let end: Outcome.End
@@ -123,7 +124,7 @@ final class CurlTransfer {
         } else if stopRequested || isCancelled() {
             end = .cancelled
         } else {
-            end = .failed(String(cString: curl_easy_strerror(code)))
+            end = .failed(String(cString: ccurl_easy_strerror(code)))
         }
         return Outcome(end: end, status: http, retryAfter: retryAfter, errorBody: errorBody)
     }

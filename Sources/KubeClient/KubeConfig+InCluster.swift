@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension KubeConfig {
     /// The service account folder a pod gets (kubernetes-watch.md §9).

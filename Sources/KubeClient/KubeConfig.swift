@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// How to reach one API server: where, whom to trust, who we are.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The API's error object (`kind: Status`), as far as a watcher needs it.
 public struct KubeStatus: Decodable, Sendable, Equatable {

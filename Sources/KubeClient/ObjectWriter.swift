@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Locking
 
 /// Creates, replaces and deletes single objects (and writes a status subresource): what
 /// a gateway needs to publish its Cluster, Endpoint and Gateway objects. One request at
@@ -7,7 +8,7 @@ public final class ObjectWriter: @unchecked Sendable {
     // @unchecked: `transfer` is used under `lock` only.
     private let config: KubeConfig
     private let transfer: CurlTransfer
-    private let lock = NSLock()
+    private let lock = Lock()
 
     public init(config: KubeConfig, userAgent: String = "sextant/0.1") throws(KubeConfigError) {
         self.config = config

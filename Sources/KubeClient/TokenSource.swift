@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Locking
 
 /// The bearer token of requests: fixed, or read from a file that the kubelet rotates.

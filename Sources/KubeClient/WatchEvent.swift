@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where an object lives and which version it is: the part of `metadata` every object
 /// of every kind has, decoded even when the rest of the object is not understood.
@@ -29,6 +29,11 @@ public struct ObjectReference: Decodable, Sendable, Hashable {
 public struct Decoded<Item: Decodable>: Decodable {
     public var reference: ObjectReference
     public var item: Result<Item, DecodeFailure>
+
+    public init(reference: ObjectReference, item: Result<Item, DecodeFailure>) {
+        self.reference = reference
+        self.item = item
+    }
 
     public init(from decoder: Decoder) throws {
         reference = try ObjectReference(from: decoder)
@@ -80,4 +85,9 @@ struct ListPage<Item: Decodable>: Decodable {
     }
     var metadata: Meta
     var items: [Decoded<Item>]?
+
+    init(metadata: Meta, items: [Decoded<Item>]?) {
+        self.metadata = metadata
+        self.items = items
+    }
 }

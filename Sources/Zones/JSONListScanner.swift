@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Finds the items of a JSON `List` manifest without parsing them: their byte ranges,
 /// so that each is decoded on its own.

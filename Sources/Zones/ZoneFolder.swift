@@ -1,7 +1,8 @@
 import AnswerTable
 import ClusterSet
 import DNSWire
-import Foundation
+import FoundationEssentials
+import Locking
 import Logging
 
 /// The `zones/` folder: every `*.zone` file in it, a built-in SOA and NS for each
@@ -31,11 +32,11 @@ public struct ZoneFolder: Sendable {
     /// - Parameter required: when false, a missing folder means "no files" (the embedded
     ///   default run from a directory without `zones/`); when true it is an error.
     public func load(required: Bool, logger: Logger) throws(ZoneFileError) -> Contents {
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+        let isDirectory = PathName.isDirectory(directory)
+        let exists = isDirectory != nil
         var zones: [ZoneContent] = []
         var contents = Contents()
-        if exists && !isDirectory.boolValue {
+        if isDirectory == false {
             throw ZoneFileError(path: directory, reason: "not a directory")
         }
         if !exists {
@@ -50,7 +51,7 @@ public struct ZoneFolder: Sendable {
             }
             let files = Self.files(entries)
             for file in files.manifests {
-                let path = (directory as NSString).appendingPathComponent(file)
+                let path = PathName.join(directory, file)
                 let m = try ManifestFile.load(path: path)
                 for p in m.problems { logger.warning("skipped an object: \(p)") }
                 logger.debug("loaded manifest", metadata: ["path": "\(path)", "objects": "\(m.objects.count)", "other-kinds": "\(m.otherKinds)"])
@@ -58,7 +59,7 @@ public struct ZoneFolder: Sendable {
                 contents.problems += m.problems
             }
             for file in files.zoneFiles {
-                let path = (directory as NSString).appendingPathComponent(file)
+                let path = PathName.join(directory, file)
                 let zone = try Self.loadZone(path: path, file: file)
                 if zones.contains(where: { $0.apex == zone.apex }) {
                     throw ZoneFileError(path: path, reason: "zone \(zone.apex) is already loaded from another file")

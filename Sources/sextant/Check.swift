@@ -4,7 +4,8 @@ import Glibc
 import ArgumentParser
 import ClusterSet
 import DNSWire
-import Foundation
+import FoundationEssentials
+import Locking
 import Zones
 
 /// `sextant check`: reads every zone file and manifest of a zones folder as the server
@@ -24,8 +25,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         Signals.unblock()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: zones, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard PathName.isDirectory(zones) == true else {
             throw StartupError(description: "\(zones): no such directory", status: 2)
         }
         let files = ZoneFolder.files((try? FileManager.default.contentsOfDirectory(atPath: zones)) ?? [])
@@ -34,7 +34,7 @@ struct Check: ParsableCommand {
         func say(_ line: String) { print(line) }
 
         for file in files.manifests {
-            let path = (zones as NSString).appendingPathComponent(file)
+            let path = PathName.join(zones, file)
             do {
                 let m = try ManifestFile.load(path: path)
                 objects += m.objects.count
@@ -48,7 +48,7 @@ struct Check: ParsableCommand {
             }
         }
         for file in files.zoneFiles {
-            let path = (zones as NSString).appendingPathComponent(file)
+            let path = PathName.join(zones, file)
             do {
                 let z = try ZoneFolder.loadZone(path: path, file: file)
                 if let other = apexes[z.apex] {

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Dispatch
-import Foundation
+import FoundationEssentials
 import Gateway
 import Logging
 import OpsHTTP

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// `--log-format json`: one JSON object per line on stderr (`time`, `level`, `logger`,

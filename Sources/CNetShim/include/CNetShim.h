@@ -27,6 +27,8 @@ static inline void cns_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 /// glibc's malloc_trim(0) (malloc.h is not in Swift's Glibc module): gives the free
 /// pages inside the heap back to the system. 1 when some memory was released.
 int cns_malloc_trim(void);
+/// Names the calling thread (at most 15 bytes; pthread_setname_np is _GNU_SOURCE only).
+int cns_set_thread_name(const char *name);
 
 // Stop signals (SIGTERM, SIGINT, SIGHUP) taken with sigwaitinfo instead of a handler:
 // blocked in the calling thread, which every thread created after inherits (call it

@@ -1,5 +1,5 @@
 import AnswerTable
-import Foundation
+import FoundationEssentials
 
 extension KubeObject {
     /// The object as Kubernetes JSON: the fields Sextant reads, enough for

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The kinds of object Sextant reads.
 public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
@@ -76,6 +76,12 @@ public enum KubeObject: Sendable, Equatable {
     /// The kind named by an object's `apiVersion` and `kind`, when Sextant reads it.
     public static func kind(apiVersion: String, kind: String) -> ObjectKind? {
         guard let k = ObjectKind(rawValue: kind) else { return nil }
+        // The usual `group/version` compared in place (start-up asks this of every object).
+        let g = k.group.utf8, a = apiVersion.utf8
+        if a.count > g.count + 1, a.starts(with: g), a[a.index(a.startIndex, offsetBy: g.count)] == UInt8(ascii: "/"),
+           !a.dropFirst(g.count + 1).contains(UInt8(ascii: "/")) {
+            return k
+        }
         let group = apiVersion.split(separator: "/").dropLast().joined(separator: "/")
         return group == k.group ? k : nil
     }

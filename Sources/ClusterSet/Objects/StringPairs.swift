@@ -36,6 +36,14 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
         self.init(sortedPairs: dictionary.map { (key: $0.key, value: $0.value) }.sorted { $0.key < $1.key })
     }
 
+    /// Pairs in any order; nil when a key appears twice (the fast decoder leaves such
+    /// an object to JSONDecoder).
+    init?(uniquePairs pairs: [Element]) {
+        let sorted = pairs.count < 2 ? pairs : pairs.sorted { $0.key < $1.key }
+        for i in sorted.indices.dropFirst() where sorted[i].key == sorted[i - 1].key { return nil }
+        self.init(sortedPairs: sorted)
+    }
+
     private init(sortedPairs pairs: [Element]) {
         var out: [UInt8] = []
         out.reserveCapacity(pairs.reduce(0) { $0 + Packed.size($1.key) + Packed.size($1.value) })

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// Submariner's WireGuard cable (gateway.md a.3) on wireguard-go's UAPI socket:

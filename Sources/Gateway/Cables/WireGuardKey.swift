@@ -1,5 +1,5 @@
 import CCrypto
-import Foundation
+import FoundationEssentials
 
 /// A Curve25519 key as WireGuard uses it: 32 bytes, base64 in Submariner's Endpoint
 /// (`backend_config.publicKey`), hex on the UAPI socket.

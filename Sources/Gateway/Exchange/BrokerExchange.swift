@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Locking
 import KubeClient
 import Logging
 
@@ -19,7 +20,7 @@ public final class BrokerExchange: EndpointExchange, @unchecked Sendable {
     private let writer: ObjectWriter
     private let namespace: String
     private let logger: Logger
-    private let lock = NSLock()
+    private let lock = Lock()
     private var endpoints: [String: EndpointObject] = [:]
     private var clusters: [String: ClusterObject] = [:]
     private var reflectors: [any ReflectorStopping] = []

@@ -2,7 +2,8 @@
 import Glibc
 #endif
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Locking
 import Logging
 
 /// The exchange as a folder the gateways share (a hostPath, an NFS export, or, in tests,
@@ -23,12 +24,12 @@ public final class FolderExchange: EndpointExchange, @unchecked Sendable {
     }
 
     public func start(onChange: @escaping @Sendable () -> Void) throws(GatewayError) {
-        var isDir: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
+        let isDir = PathName.isDirectory(directory)
+        if isDir == nil {
             do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
                 throw GatewayError("cannot create the exchange folder \(directory): \(error)")
             }
-        } else if !isDir.boolValue {
+        } else if isDir == false {
             throw GatewayError("--exchange \(directory) is not a folder")
         }
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Dispatch
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// Probes every remote cluster's health-check IP through the tunnel, from this gateway's

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Locking
 import KubeClient
 import Logging
 
@@ -22,9 +23,8 @@ public final class StatusPublisher {
         self.logger = logger
         switch target {
         case .file(let path):
-            let dir = (path as NSString).deletingLastPathComponent
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dir.isEmpty ? "." : dir, isDirectory: &isDir), isDir.boolValue else {
+            let dir = PathName.parent(of: path)
+            guard PathName.isDirectory(dir.isEmpty ? "." : dir) == true else {
                 throw GatewayError("--status-file \(path): its folder does not exist")
             }
             guard [".json", ".yaml", ".yml"].contains(where: { path.hasSuffix($0) }) else {

@@ -1,0 +1,314 @@
+import AnswerTable
+import FastJSON
+import Glibc
+
+extension KubeObject {
+    /// What the fast decoder made of an object's JSON.
+    public enum FastDecoded: Sendable {
+        /// Read, equal to what `JSONDecoder` makes of the same bytes.
+        case object(KubeObject)
+        /// Valid JSON whose `apiVersion` and `kind` name no kind Sextant reads.
+        case otherKind
+        /// Not sure: decode it with `JSONDecoder` (which says what is wrong, if anything).
+        case undecided
+    }
+
+    /// Reads one object from its JSON without `JSONDecoder` (issue 18: start-up and the
+    /// first LIST were three quarters `JSONDecoder`). ServiceImports and EndpointSlices
+    /// are read; anything unusual (a Gateway, a field of an unexpected type, a value the
+    /// rules reject, an escape in a key, a duplicate key, invalid JSON) is `.undecided`,
+    /// so the slow path keeps its rules and messages. `FastJSONTests` and the fuzz target
+    /// `FuzzObjects` hold the two paths equal.
+    ///
+    /// - Parameter kind: the kind when the caller knows it (a LIST of one resource, whose
+    ///   items may lack `kind`); nil to take it from `apiVersion` and `kind`.
+    public static func fastDecode(_ json: UnsafeRawBufferPointer, kind known: ObjectKind? = nil) -> FastDecoded {
+        var c = JSONCursor(json)
+        var apiVersion: String?, kindText: String?
+        var metadata = -1, spec = -1, addressType = -1, endpoints = -1, ports = -1
+        var seen: UInt8 = 0
+        // One pass over the keys: where each value we need starts (checked, skipped), so
+        // that the kind, wherever it is, decides how they are read.
+        let ok = c.object { key, c in
+            var bit: UInt8 = 0
+            c.skipSpace()
+            let start = c.at
+            switch key.count {
+            case 4 where key.equals("kind"):
+                bit = 1
+                if !c.takeNull() {
+                    guard let k = c.string() else { return false }
+                    kindText = k
+                }
+            case 10 where key.equals("apiVersion"):
+                bit = 2
+                if !c.takeNull() {
+                    guard let v = c.string() else { return false }
+                    apiVersion = v
+                }
+            case 8 where key.equals("metadata"): bit = 4; metadata = start
+            case 4 where key.equals("spec"): bit = 8; spec = start
+            case 11 where key.equals("addressType"): bit = 16; addressType = start
+            case 9 where key.equals("endpoints"): bit = 32; endpoints = start
+            case 5 where key.equals("ports"): bit = 64; ports = start
+            default: break
+            }
+            if bit != 0 {
+                guard seen & bit == 0 else { return false }
+                seen |= bit
+            }
+            return c.at > start || c.skipValue()
+        }
+        guard ok, c.atEnd() else { return .undecided }
+        let kind: ObjectKind
+        if let known {
+            kind = known
+        } else {
+            guard let k = Self.kind(apiVersion: apiVersion ?? "", kind: kindText ?? "") else { return .otherKind }
+            kind = k
+        }
+        func at(_ offset: Int) -> JSONCursor {
+            var sub = c
+            sub.at = offset
+            return sub
+        }
+        guard metadata >= 0 else { return .undecided }
+        var m = at(metadata)
+        guard let meta = ObjectMeta.fastDecode(&m) else { return .undecided }
+        switch kind {
+        case .serviceImport:
+            guard spec >= 0 else {
+                return .object(.serviceImport(ServiceImport(metadata: meta, type: .clusterSetIP)))
+            }
+            var s = at(spec)
+            guard let si = ServiceImport.fastDecode(&s, metadata: meta) else { return .undecided }
+            return .object(.serviceImport(si))
+        case .endpointSlice:
+            guard addressType >= 0 else { return .undecided }
+            var t = at(addressType)
+            let isIPv6: Bool
+            switch t.string() {
+            case "IPv4": isIPv6 = false
+            case "IPv6": isIPv6 = true
+            default: return .undecided
+            }
+            var list: [EndpointSlice.Endpoint] = []
+            if endpoints >= 0 {
+                var e = at(endpoints)
+                if !e.takeNull() {
+                    guard e.array({ c in
+                        guard let one = EndpointSlice.Endpoint.fastDecode(&c) else { return false }
+                        list.append(one)
+                        return true
+                    }) else { return .undecided }
+                }
+            }
+            for e in list where e.addresses.contains(where: { $0.isIPv6 != isIPv6 }) { return .undecided }
+            var portList: [ServicePort] = []
+            if ports >= 0 {
+                var p = at(ports)
+                guard let read = ServicePort.fastDecodeList(&p) else { return .undecided }
+                portList = read
+            }
+            return .object(.endpointSlice(EndpointSlice(metadata: meta, isIPv6: isIPv6, endpoints: list, ports: ServicePort.shared(portList))))
+        case .gateway:
+            return .undecided
+        }
+    }
+}
+
+extension ObjectMeta {
+    /// `init(from:)`'s rules: a name is required, the rest may be absent or null; label
+    /// and annotation values other than strings are left to the slow path.
+    static func fastDecode(_ c: inout JSONCursor) -> ObjectMeta? {
+        var name: String?, namespace: String?, resourceVersion: String?
+        var labels = StringPairs(), annotations = StringPairs()
+        var seen: UInt8 = 0
+        func pairs(_ c: inout JSONCursor) -> StringPairs? {
+            if c.takeNull() { return StringPairs() }
+            var found: [(key: String, value: String)] = []
+            guard c.object({ key, c in
+                guard let v = c.string() else { return false }
+                found.append((key: String(decoding: key, as: UTF8.self), value: v))
+                return true
+            }) else { return nil }
+            return StringPairs(uniquePairs: found)
+        }
+        guard c.object({ key, c in
+            var bit: UInt8 = 0
+            switch key.count {
+            case 4 where key.equals("name"):
+                bit = 1
+                guard let v = c.string() else { return false }
+                name = v
+            case 9 where key.equals("namespace"):
+                bit = 2
+                if !c.takeNull() {
+                    guard let v = c.string() else { return false }
+                    namespace = v
+                }
+            case 15 where key.equals("resourceVersion"):
+                bit = 4
+                if !c.takeNull() {
+                    guard let v = c.string() else { return false }
+                    resourceVersion = v
+                }
+            case 6 where key.equals("labels"):
+                bit = 8
+                guard let l = pairs(&c) else { return false }
+                labels = l
+            case 11 where key.equals("annotations"):
+                bit = 16
+                guard let a = pairs(&c) else { return false }
+                annotations = a
+            default:
+                return c.skipValue()
+            }
+            guard seen & bit == 0 else { return false }
+            seen |= bit
+            return true
+        }), let name else { return nil }
+        return ObjectMeta(name: name, namespace: namespace ?? "", resourceVersion: resourceVersion,
+                          labels: labels, annotations: annotations)
+    }
+}
+
+extension ServiceImport {
+    /// `spec` by `init(from:)`'s rules.
+    static func fastDecode(_ c: inout JSONCursor, metadata: ObjectMeta) -> ServiceImport? {
+        var type: ServiceType = .clusterSetIP
+        var ips: [IPAddress] = []
+        var ports: [ServicePort] = []
+        var seen: UInt8 = 0
+        guard c.object({ key, c in
+            var bit: UInt8 = 0
+            switch key.count {
+            case 4 where key.equals("type"):
+                bit = 1
+                if !c.takeNull() {
+                    guard let t = c.string() else { return false }
+                    if !t.isEmpty {
+                        guard let known = ServiceType(rawValue: t) else { return false }
+                        type = known
+                    }
+                }
+            case 3 where key.equals("ips"):
+                bit = 2
+                if !c.takeNull() {
+                    guard let texts = c.strings() else { return false }
+                    for t in texts {
+                        guard let ip = IPAddress(t) else { return false }
+                        ips.append(ip)
+                    }
+                }
+            case 5 where key.equals("ports"):
+                bit = 4
+                guard let p = ServicePort.fastDecodeList(&c) else { return false }
+                ports = p
+            default:
+                return c.skipValue()
+            }
+            guard seen & bit == 0 else { return false }
+            seen |= bit
+            return true
+        }) else { return nil }
+        return ServiceImport(metadata: metadata, type: type, ips: ips, ports: ServicePort.shared(ports))
+    }
+}
+
+extension EndpointSlice.Endpoint {
+    /// One endpoint by `init(from:)`'s rules.
+    static func fastDecode(_ c: inout JSONCursor) -> EndpointSlice.Endpoint? {
+        var addresses: [IPAddress] = []
+        var ready: Bool?
+        var hostname: String?, podName: String?
+        var seen: UInt8 = 0
+        guard c.object({ key, c in
+            var bit: UInt8 = 0
+            switch key.count {
+            case 9 where key.equals("addresses"):
+                bit = 1
+                if !c.takeNull() {
+                    guard let texts = c.strings() else { return false }
+                    for t in texts {
+                        guard let ip = IPAddress(t) else { return false }
+                        addresses.append(ip)
+                    }
+                }
+            case 10 where key.equals("conditions"):
+                bit = 2
+                if !c.takeNull() {
+                    var readySeen = false
+                    guard c.object({ key, c in
+                        guard key.equals("ready") else { return c.skipValue() }
+                        guard !readySeen else { return false }
+                        readySeen = true
+                        if c.takeNull() { return true }
+                        guard let r = c.bool() else { return false }
+                        ready = r
+                        return true
+                    }) else { return false }
+                }
+            case 8 where key.equals("hostname"):
+                bit = 4
+                if !c.takeNull() {
+                    guard let h = c.string() else { return false }
+                    hostname = h.isEmpty ? nil : h.lowercased()
+                }
+            case 9 where key.equals("targetRef"):
+                bit = 8
+                if !c.takeNull() {
+                    var kind: String?, name: String?
+                    var refSeen: UInt8 = 0
+                    guard c.object({ key, c in
+                        let b: UInt8
+                        if key.equals("kind") { b = 1 } else if key.equals("name") { b = 2 } else { return c.skipValue() }
+                        guard refSeen & b == 0 else { return false }
+                        refSeen |= b
+                        if c.takeNull() { return true }
+                        guard let s = c.string() else { return false }
+                        if b == 1 { kind = s } else { name = s }
+                        return true
+                    }) else { return false }
+                    if (kind ?? "Pod") == "Pod" { podName = name.flatMap { $0.isEmpty ? nil : $0.lowercased() } }
+                }
+            default:
+                return c.skipValue()
+            }
+            guard seen & bit == 0 else { return false }
+            seen |= bit
+            return true
+        }) else { return nil }
+        return EndpointSlice.Endpoint(addresses: addresses, ready: ready, hostname: hostname, podName: podName)
+    }
+}
+
+extension ServicePort {
+    /// A `ports` list by `init(from:)`'s rules (null or absent: none).
+    static func fastDecodeList(_ c: inout JSONCursor) -> [ServicePort]? {
+        if c.takeNull() { return [] }
+        var out: [ServicePort] = []
+        guard c.array({ c in
+            var name: String?, proto: String?, port: Int?
+            var seen: UInt8 = 0
+            guard c.object({ key, c in
+                let b: UInt8
+                if key.equals("name") { b = 1 } else if key.equals("protocol") { b = 2 } else if key.equals("port") { b = 4 } else { return c.skipValue() }
+                guard seen & b == 0 else { return false }
+                seen |= b
+                if b == 4 {
+                    guard let p = c.int() else { return false }
+                    port = p
+                    return true
+                }
+                if c.takeNull() { return true }
+                guard let s = c.string() else { return false }
+                if b == 1 { name = s } else { proto = s }
+                return true
+            }), let port, (1...65535).contains(port) else { return false }
+            out.append(ServicePort(name: name ?? "", proto: proto ?? "TCP", port: UInt16(port)))
+            return true
+        }) else { return nil }
+        return out
+    }
+}
