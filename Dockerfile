@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # Sextant's image. Two stages: a release build with the Swift standard library (and
-# Foundation) linked statically, then a slim Debian holding only that binary, the two C
-# libraries it loads (libldns, libcurl with its TLS stack), CA certificates for the API
-# server, and the demo zones. It runs as uid 65532 with no capability: DNS on 5353 (a
+# FoundationEssentials) linked statically, then a slim Debian holding only that binary, the
+# C libraries it loads (libldns, libyaml; libcurl with its TLS stack, opened only when an
+# API server is configured), CA certificates for the API server, and the demo zones. It runs as uid 65532 with no capability: DNS on 5353 (a
 # Service maps 53 to it), so `docker run IMAGE` serves the demo zones on 0.0.0.0:5353,
 # with /metrics, /health, /ready and /debug/state on 0.0.0.0:9153.
 #
@@ -14,11 +14,12 @@ ARG RUN_IMAGE=debian:bookworm-slim
 # checkov:skip=CKV_DOCKER_7:The base images are build arguments whose defaults carry fixed tags (swift:6.3-bookworm, debian:bookworm-slim)
 FROM ${BUILD_IMAGE} AS build
 # The -dev packages of the C libraries the package links (pkg-config finds them):
-# libldns, libcurl, and libcrypto (the gateway's X25519 and SHA-256; libcurl loads it anyway).
+# libldns, libyaml, libcurl (its header; the library is opened at run time), and libcrypto
+# (the gateway's X25519 and SHA-256; libldns and libcurl load it anyway).
 # Versions are not pinned: the base image's release pins them (bookworm).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libldns-dev libcurl4-openssl-dev libssl-dev pkg-config \
+    && apt-get install -y --no-install-recommends libldns-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -36,7 +37,7 @@ RUN swift build -c release --static-swift-stdlib --product sextant \
 FROM ${RUN_IMAGE} AS gateway
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libldns3 libcurl4 libstdc++6 ca-certificates \
+    && apt-get install -y --no-install-recommends libldns3 libcurl4 libyaml-0-2 libstdc++6 ca-certificates \
        wireguard-go iptables nftables \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /
@@ -49,7 +50,7 @@ FROM ${RUN_IMAGE}
 # libstdc++ and libgcc_s: the statically linked Swift runtime still calls them.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libldns3 libcurl4 libstdc++6 ca-certificates \
+    && apt-get install -y --no-install-recommends libldns3 libcurl4 libyaml-0-2 libstdc++6 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /
 COPY zones /etc/sextant/zones

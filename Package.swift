@@ -16,7 +16,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The DNS message format. Standard library only: no I/O, no Foundation.
@@ -27,6 +26,11 @@ let package = Package(
         // A strict forward JSON reader for the fast decoders of objects and LIST pages
         // (start-up and the first LIST without JSONDecoder's generic machinery).
         .target(name: "FastJSON"),
+        // YAML documents (manifests, kubeconfigs) as JSON text, over libyaml's events: the
+        // objects then take the same decoders as JSON. Replaces Yams, which needs
+        // Foundation and, through it, ICU (issue 18: about 8 MiB resident).
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "YAML", dependencies: ["CYAML"]),
         // The compiled answers the DNS workers read: name tables, the service directory,
         // the batch warm-up, rotation counters, the table writer. No store, no rules.
         .target(
@@ -50,9 +54,8 @@ let package = Package(
         .target(
             name: "Zones",
             dependencies: [
-                "AnswerTable", "ClusterSet", "DNSWire", "CLDNS",
+                "AnswerTable", "ClusterSet", "DNSWire", "CLDNS", "FastJSON", "YAML",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
@@ -65,16 +68,15 @@ let package = Package(
         .target(
             name: "KubeClient",
             dependencies: [
-                "CCurl", "Locking", "FastJSON",
+                "CCurl", "Locking", "FastJSON", "YAML",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Watch events into store updates; layouts; readiness.
         .target(
             name: "ClusterSync",
             dependencies: [
-                "AnswerTable", "ClusterSet", "KubeClient", "DNSWire", "Locking",
+                "AnswerTable", "ClusterSet", "KubeClient", "DNSWire", "Locking", "FastJSON",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -120,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "DNSServer", "Zones", "AnswerTable", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim", "OpsHTTP", "Gateway", "Locking", "Forwarder",
+                "DNSServer", "Zones", "AnswerTable", "ClusterSet", "DNSWire", "ClusterSync", "KubeClient", "CNetShim", "OpsHTTP", "Gateway", "Locking", "Forwarder", "FastJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,7 +133,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "ForwardingTests", dependencies: ["Forwarder", "DNSWire"]),
         .testTarget(name: "ClusterSetTests", dependencies: ["AnswerTable", "ClusterSet", "DNSWire", "DNSServer"], exclude: ["broker-layout.json"]),
-        .testTarget(name: "ZonesTests", dependencies: ["Zones", "AnswerTable", "ClusterSet", "DNSWire"]),
+        .testTarget(name: "ZonesTests", dependencies: ["Zones", "AnswerTable", "ClusterSet", "DNSWire", "YAML"]),
         .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "AnswerTable", "ClusterSet", "DNSWire"]),
         // Black-box: starts the built `sextant` binary and speaks DNS to it over sockets.
         .testTarget(

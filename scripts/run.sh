@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/ensure-packages.sh
 . scripts/ensure-packages.sh
-ensure_packages libldns-dev libcurl4-openssl-dev libssl-dev pkg-config
+ensure_packages libldns-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config
 exec swift run sextant serve "$@"

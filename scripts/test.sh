@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 . scripts/ensure-packages.sh
 
 packages=(
-    libldns-dev libcurl4-openssl-dev libssl-dev pkg-config  # the build
+    libldns-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config  # the build
     bind9-dnsutils dnsperf python3 openssl               # dig, load, the API test server
     valgrind binutils                                    # instruction thresholds
     unbound dnsmasq-base bind9 knot-resolver             # resolvers in front of Sextant

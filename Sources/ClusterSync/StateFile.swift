@@ -2,7 +2,8 @@
 import Glibc
 #endif
 import ClusterSet
-import Foundation
+import FastJSON
+import FoundationEssentials
 import Locking
 import Logging
 
@@ -30,10 +31,10 @@ public struct StateFile: Sendable {
         }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            logger.warning("state file cannot be read; ignored", metadata: ["path": "\(path)", "reason": "\(error.localizedDescription)"])
+            logger.warning("state file cannot be read; ignored", metadata: ["path": "\(path)", "reason": "\(error)"])
             return nil
         }
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let root = data.withUnsafeBytes({ JSONCursor.parse($0) }) as? [String: Any] else {
             logger.warning("state file is not valid JSON (corrupt or cut short); ignored", metadata: ["path": "\(path)", "bytes": "\(data.count)"])
             return nil
         }
@@ -45,7 +46,7 @@ public struct StateFile: Sendable {
         var skipped = 0
         for item in items {
             guard let o = item as? [String: Any], let kind = KubeObject.kind(apiVersion: o["apiVersion"] as? String ?? "", kind: o["kind"] as? String ?? ""),
-                  let json = try? JSONSerialization.data(withJSONObject: o), let object = try? KubeObject.decode(kind: kind, json: json) else {
+                  let json = JSONWriter.bytes(o), let object = try? KubeObject.decode(kind: kind, json: Data(json)) else {
                 skipped += 1
                 continue
             }
@@ -59,7 +60,7 @@ public struct StateFile: Sendable {
     public func write(_ objects: [KubeObject]) throws(StateFileError) {
         let root: [String: Any] = ["kind": Self.kind, "version": Self.version, "written": Self.now(),
                                    "objects": objects.sorted { $0.key < $1.key }.map(\.jsonObject)]
-        guard let data = try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]) else {
+        guard let data = JSONWriter.bytes(root) else {
             throw StateFileError("the objects cannot be written as JSON")
         }
         let dir = PathName.parent(of: path).isEmpty ? "." : PathName.parent(of: path)
@@ -95,7 +96,6 @@ public struct StateFile: Sendable {
     }
 
     static func now() -> String {
-        let f = ISO8601DateFormatter()
-        return f.string(from: Date())
+        Date().formatted(Date.ISO8601FormatStyle())
     }
 }

@@ -34,6 +34,11 @@ package struct JSONCursor {
         return UnsafePointer(p)
     }()
 
+    /// What the next value is, white space skipped before asking.
+    package var peekIsString: Bool { peek == UInt8(ascii: "\"") }
+    package var peekIsObject: Bool { peek == UInt8(ascii: "{") }
+    package var peekIsArray: Bool { peek == UInt8(ascii: "[") }
+
     /// The byte at `at`, or 0 at the end (0 is never valid where a byte is looked at).
     @inline(__always) var peek: UInt8 { at < end ? base[at] : 0 }
 

@@ -1,5 +1,6 @@
 import CCurl
 import FoundationEssentials
+import Locking
 
 /// One libcurl easy handle, used by one thread at a time for its requests one after
 /// another (so that connections and TLS sessions are reused).
@@ -157,7 +158,7 @@ final class CurlTransfer {
     private func header(_ name: String) -> String? {
         let prefix = name + ":"
         for line in headers.reversed() where line.lowercased().hasPrefix(prefix) {
-            return line.dropFirst(prefix.count).trimmingCharacters(in: .whitespacesAndNewlines)
+            return line.dropFirst(prefix.count).trimmedWhitespace
         }
         return nil
     }
@@ -208,7 +209,7 @@ private func curlHeader(_ ptr: UnsafeMutablePointer<CChar>?, _ size: Int, _ coun
     let t = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
     let n = size * count
     let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
-    t.receivedHeader(line.trimmingCharacters(in: .whitespacesAndNewlines))
+    t.receivedHeader(line.trimmedWhitespace)
     return n
 }
 

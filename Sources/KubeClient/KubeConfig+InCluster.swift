@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Locking
 
 extension KubeConfig {
     /// The service account folder a pod gets (kubernetes-watch.md §9).
@@ -20,7 +21,7 @@ extension KubeConfig {
         let h = host.contains(":") ? "[\(host)]" : host
         let ca = folder + "/ca.crt"
         let namespace = FileContents.read(folder + "/namespace")
-            .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+            .map { String(decoding: $0, as: UTF8.self).trimmedWhitespace }
         let config = KubeConfig(
             server: "https://\(h):\(port)",
             certificateAuthority: .file(ca),

@@ -1,5 +1,6 @@
 import FoundationEssentials
-import Yams
+import Locking
+import YAML
 
 extension KubeConfig {
     /// Reads a kubeconfig (YAML or JSON) and picks `context` (default: `current-context`).
@@ -13,11 +14,17 @@ extension KubeConfig {
         }
         let file: KubeconfigFile
         do {
-            file = try YAMLDecoder().decode(KubeconfigFile.self, from: String(decoding: data, as: UTF8.self))
+            // YAML (or JSON, which YAML reads too) as JSON text, then the decoder; every
+            // field is a string or a boolean, however it is written (`token: 12345`).
+            let documents = try data.withUnsafeBytes { raw in
+                Result { () throws(YAMLError) in try YAMLReader.documents(raw, scalars: .stringsExceptBoolAndNull) }
+            }.get()
+            guard let first = documents.first else { throw KubeConfigError("the file is empty") }
+            file = try JSONDecoder().decode(KubeconfigFile.self, from: Data(first.json))
         } catch {
             throw KubeConfigError("kubeconfig \(path): not a kubeconfig: \(Self.reason(error))")
         }
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let folder = PathName.parent(of: path).isEmpty ? "." : PathName.parent(of: path)
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : folder + "/" + p }
 
         guard let contextName = wanted ?? file.currentContext.flatMap({ $0.isEmpty ? nil : $0 }) else {

@@ -51,7 +51,7 @@ public final class TokenSource: Sendable {
 
     static func read(_ path: String) -> String? {
         guard let data = FileContents.read(path) else { return nil }
-        let t = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let t = String(decoding: data, as: UTF8.self).trimmedWhitespace
         return t.isEmpty ? nil : t
     }
 }

@@ -1,7 +1,8 @@
 import ClusterSet
 import Dispatch
-import Foundation
-import Yams
+import FoundationEssentials
+import FastJSON
+import YAML
 
 /// An object in a manifest that Sextant reads but cannot use: which file, which object,
 /// what is wrong. Such objects are skipped; the rest of the file still counts.
@@ -48,89 +49,177 @@ public enum ManifestFile {
         // FileBuffer rather than Data(contentsOf:), which leaks its 4 KiB read buffer on
         // an empty file (FoundationEssentials; found by FuzzManifest). Data(contentsOf:)
         // stays for what FileBuffer declines (not a regular file...): it says why.
-        let bytes: Data
+        let bytes: [UInt8]
         if let file = FileBuffer(path: path) {
-            bytes = Data(file.data)
+            bytes = Array(file.data)
         } else if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
-            bytes = Data()
+            bytes = []
         } else {
             do {
-                bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+                bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
             } catch {
-                throw ZoneFileError(path: path, reason: "cannot read: \(error.localizedDescription)")
+                throw ZoneFileError(path: path, reason: "cannot read: \(error)")
             }
         }
-        guard let text = String(data: bytes, encoding: .utf8) else {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
             throw ZoneFileError(path: path, reason: "cannot read: not UTF-8 text")
         }
-        // Each document with the line it starts on (YAML's marks; none in JSON).
-        var documents: [(value: Any, line: Int?)] = []
-        do {
-            if path.hasSuffix(".json") {
-                documents = [(try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]), nil)]
-            } else {
-                // Timestamps stay strings: they must survive the trip to JSON. The parser
-                // itself, not `load_all`: its sequence keeps a syntax error to itself and
-                // just ends, which would load half a file as if it were whole.
-                let parser = try Parser(yaml: text, resolver: Resolver.default.removing(.timestamp))
-                while let node = try parser.nextRoot() {
-                    // Yams force-unwraps every mapping key as a string and traps on one that
-                    // is a sequence or a mapping (found by FuzzManifest): refused here first.
-                    if let line = Self.nonScalarKey(in: node) {
-                        throw ZoneFileError(path: path, line: line, reason: "not valid YAML: a mapping key must be a plain value, not a list or a mapping")
-                    }
-                    documents.append((node.any, node.mark?.line))
-                }
+        // Each document as JSON text with the line it starts on (YAML's; none in JSON).
+        let documents: [YAMLDocument]
+        if path.hasSuffix(".json") {
+            let at: Int? = bytes.withUnsafeBytes { raw in
+                var c = JSONCursor(raw)
+                return c.skipValue() && c.atEnd() ? nil : c.at
             }
-        } catch let e as ZoneFileError {
-            throw e
-        } catch let e as YamlError {
-            throw ZoneFileError(path: path, line: yamlLine(e), reason: "not valid YAML: \(yamlReason(e))")
-        } catch {
-            throw ZoneFileError(path: path, reason: "not valid JSON: \(error.localizedDescription)")
+            if let at {
+                let (line, column) = Self.position(of: at, in: bytes)
+                throw ZoneFileError(path: path, line: line, reason: "not valid JSON: unexpected input at line \(line), column \(column)")
+            }
+            documents = [YAMLDocument(json: bytes, line: nil, unrepresentable: [])]
+        } else {
+            do {
+                // Timestamps stay strings (they must survive as text); a syntax error
+                // anywhere fails the whole file, never half of it loaded as if whole.
+                documents = try bytes.withUnsafeBytes { raw in
+                    Result { () throws(YAMLError) in try YAMLReader.documents(raw) }
+                }.get()
+            } catch {
+                throw ZoneFileError(path: path, line: error.line, reason: "not valid YAML: \(error.reason)")
+            }
         }
         var out = Contents()
-        for (i, (doc, line)) in documents.enumerated() {
-            if doc is NSNull { continue }  // an empty document between two ---
-            guard let dict = doc as? [String: Any] else {
-                out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "not an object", line: line))
-                continue
-            }
-            if let k = dict["kind"] as? String, k.hasSuffix("List"), dict["items"] != nil || k == "List" {
-                guard let items = dict["items"] as? [Any] else {
-                    out.problems.append(ManifestProblem(path: path, object: "document \(i + 1)", reason: "a List without items", line: line))
-                    continue
-                }
-                for (j, item) in items.enumerated() { read(item, path: path, label: "document \(i + 1) item \(j + 1)", line: line, into: &out) }
-            } else {
-                read(dict, path: path, label: "document \(i + 1)", line: line, into: &out)
+        for (i, doc) in documents.enumerated() {
+            doc.json.withUnsafeBytes { raw in
+                read(document: raw, unrepresentable: doc.unrepresentable, index: i + 1, line: doc.line, path: path, into: &out)
             }
         }
         return out
     }
 
-    static func read(_ value: Any, path: String, label: String, line: Int?, into out: inout Contents) {
-        guard let dict = value as? [String: Any] else {
+    /// One document: nothing (null), one object, or a List (`kind: List` or `*List` with
+    /// `items`) of them.
+    static func read(document raw: UnsafeRawBufferPointer, unrepresentable: [Int], index: Int, line: Int?, path: String, into out: inout Contents) {
+        var c = JSONCursor(raw)
+        if c.takeNull(), c.atEnd() { return }  // an empty document between two ---
+        let top = Shape(raw)
+        guard top.isObject else {
+            out.problems.append(ManifestProblem(path: path, object: "document \(index)", reason: "not an object", line: line))
+            return
+        }
+        if let k = top.kind, k.hasSuffix("List"), top.hasItems || k == "List" {
+            guard let items = top.items else {
+                out.problems.append(ManifestProblem(path: path, object: "document \(index)", reason: "a List without items", line: line))
+                return
+            }
+            for (j, r) in items.enumerated() {
+                read(item: raw, r, unrepresentable: unrepresentable, label: "document \(index) item \(j + 1)", line: line, path: path, into: &out)
+            }
+        } else {
+            read(item: raw, 0..<raw.count, unrepresentable: unrepresentable, label: "document \(index)", line: line, path: path, into: &out)
+        }
+    }
+
+    static func read(item raw: UnsafeRawBufferPointer, _ range: Range<Int>, unrepresentable: [Int], label: String, line: Int?, path: String, into out: inout Contents) {
+        let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
+        let head = Shape(bytes)
+        guard head.isObject else {
             out.problems.append(ManifestProblem(path: path, object: label, reason: "not an object", line: line))
             return
         }
-        let kindText = dict["kind"] as? String ?? ""
-        let meta = dict["metadata"] as? [String: Any]
-        let name = [meta?["namespace"] as? String, meta?["name"] as? String].compactMap { $0 }.joined(separator: "/")
+        let kindText = head.kind ?? ""
+        let name = [head.namespace, head.name].compactMap { $0 }.joined(separator: "/")
         let described = "\(kindText.isEmpty ? "object" : kindText) \(name.isEmpty ? "(\(label))" : name)"
-        guard let kind = KubeObject.kind(apiVersion: dict["apiVersion"] as? String ?? "", kind: kindText) else {
+        guard let kind = KubeObject.kind(apiVersion: head.apiVersion ?? "", kind: kindText) else {
             out.otherKinds += 1
             return
         }
-        guard JSONSerialization.isValidJSONObject(dict), let data = try? JSONSerialization.data(withJSONObject: dict) else {
+        if unrepresentable.contains(where: range.contains) {
             out.problems.append(ManifestProblem(path: path, object: described, reason: "holds values JSON cannot carry", line: line))
             return
         }
+        if case .object(let o) = KubeObject.fastDecode(bytes, kind: kind) {
+            out.objects.append(o)
+            return
+        }
         do {
-            out.objects.append(try KubeObject.decode(kind: kind, json: data))
+            out.objects.append(try KubeObject.decode(kind: kind, json: Data(bytes)))
         } catch {
             out.problems.append(ManifestProblem(path: path, object: described, reason: describe(error), line: line))
         }
+    }
+
+    /// The top of a document or item: whether it is an object, and its `kind`,
+    /// `apiVersion`, `metadata.name` and `.namespace` when they are strings, and its
+    /// `items` (ranges of their elements when it is a list). A repeated key counts once,
+    /// the last.
+    struct Shape {
+        var isObject = false
+        var kind: String?, apiVersion: String?, name: String?, namespace: String?
+        var hasItems = false
+        var items: [Range<Int>]?
+
+        init(_ raw: UnsafeRawBufferPointer) {
+            var c = JSONCursor(raw)
+            var shape = self
+            func optionalString(_ c: inout JSONCursor) -> String?? {
+                c.skipSpace()
+                if c.peekIsString { return c.string().map { .some($0) } }
+                return c.skipValue() ? .some(nil) : nil
+            }
+            isObject = c.object { key, c in
+                if key.equals("kind") {
+                    guard let v = optionalString(&c) else { return false }
+                    shape.kind = v
+                } else if key.equals("apiVersion") {
+                    guard let v = optionalString(&c) else { return false }
+                    shape.apiVersion = v
+                } else if key.equals("metadata") {
+                    c.skipSpace()
+                    guard c.peekIsObject else { shape.name = nil; shape.namespace = nil; return c.skipValue() }
+                    return c.object { key, c in
+                        if key.equals("name") {
+                            guard let v = optionalString(&c) else { return false }
+                            shape.name = v
+                        } else if key.equals("namespace") {
+                            guard let v = optionalString(&c) else { return false }
+                            shape.namespace = v
+                        } else {
+                            return c.skipValue()
+                        }
+                        return true
+                    }
+                } else if key.equals("items") {
+                    shape.hasItems = true
+                    c.skipSpace()
+                    guard c.peekIsArray else { shape.items = nil; return c.skipValue() }
+                    var found: [Range<Int>] = []
+                    guard c.array({ c in
+                        c.skipSpace()
+                        let start = c.at
+                        guard c.skipValue() else { return false }
+                        found.append(start..<c.at)
+                        return true
+                    }) else { return false }
+                    shape.items = found
+                } else {
+                    return c.skipValue()
+                }
+                return true
+            } && c.atEnd()
+            let isObject = self.isObject
+            self = shape
+            self.isObject = isObject
+        }
+    }
+
+    /// The 1-based line and column of byte `offset`.
+    static func position(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+        var line = 1, lineStart = 0
+        for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        return (line, offset - lineStart + 1)
     }
 
     /// How much is decoded between two releases of a file's pages.
@@ -279,41 +368,6 @@ public enum ManifestFile {
                 items = nil
                 single = try JSONItem(from: decoder)
             }
-        }
-    }
-
-    /// The first mapping key of `node` that is not a scalar (`? [a, b] : c`, `{a: b}: c`),
-    /// with its line; nil when every key is a scalar.
-    static func nonScalarKey(in node: Node) -> Int?? {
-        switch node {
-        case .mapping(let m):
-            for (k, v) in m {
-                if k.scalar == nil { return .some(k.mark?.line) }
-                if let r = nonScalarKey(in: v) { return r }
-            }
-        case .sequence(let seq):
-            for v in seq { if let r = nonScalarKey(in: v) { return r } }
-        default:
-            break
-        }
-        return nil
-    }
-
-    static func yamlLine(_ e: YamlError) -> Int? {
-        switch e {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
-        default:
-            return nil
-        }
-    }
-
-    static func yamlReason(_ e: YamlError) -> String {
-        switch e {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
-            return problem
-        default:
-            return "\(e)"
         }
     }
 }

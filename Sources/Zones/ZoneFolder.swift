@@ -47,7 +47,7 @@ public struct ZoneFolder: Sendable {
             do {
                 entries = try FileManager.default.contentsOfDirectory(atPath: directory)
             } catch {
-                throw ZoneFileError(path: directory, reason: "cannot list: \(error.localizedDescription)")
+                throw ZoneFileError(path: directory, reason: "cannot list: \(error)")
             }
             let files = Self.files(entries)
             for file in files.manifests {

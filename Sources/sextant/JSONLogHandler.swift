@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Locking
 import Glibc
 #endif
 import FoundationEssentials
@@ -35,8 +36,8 @@ struct JSONLogHandler: LogHandler {
         var t = ts.tv_sec
         var tm = tm()
         gmtime_r(&t, &tm)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                      tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1_000_000)
+        return "\((tm.tm_year + 1900).padded(4))-\((tm.tm_mon + 1).padded(2))-\(tm.tm_mday.padded(2))T"
+            + "\(tm.tm_hour.padded(2)):\(tm.tm_min.padded(2)):\(tm.tm_sec.padded(2)).\((ts.tv_nsec / 1_000_000).padded(3))Z"
     }
 
     /// A JSON string literal (RFC 8259 escaping).
@@ -49,7 +50,7 @@ struct JSONLogHandler: LogHandler {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            case _ where u.value < 0x20: out += "\\u" + u.value.hex(4)
             default: out.unicodeScalars.append(u)
             }
         }

@@ -1,7 +1,8 @@
 import ClusterSet
 import ClusterSync
 import DNSServer
-import Foundation
+import FastJSON
+import FoundationEssentials
 import KubeClient
 import OpsHTTP
 import Locking
@@ -220,7 +221,6 @@ final class Operations: Sendable {
             "objects": report.objects,
             "ignored": report.ignored,
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
-        return Array(data) + [10]
+        return (JSONWriter.bytes(root, pretty: true) ?? Array("{}".utf8)) + [10]
     }
 }

@@ -2,7 +2,8 @@
 import Glibc
 #endif
 import ArgumentParser
-import Foundation
+import FastJSON
+import FoundationEssentials
 import OpsHTTP
 
 /// `sextant show services|clusters|connections`: a running server's view, read from its
@@ -31,7 +32,7 @@ struct Show: ParsableCommand {
         } catch {
             throw StartupError(description: "\(server): \(error)", status: 1)
         }
-        guard let state = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+        guard let state = body.withUnsafeBytes({ JSONCursor.parse($0) }) as? [String: Any] else {
             throw StartupError(description: "\(server)/debug/state is not Sextant's state (not a JSON object)", status: 1)
         }
         let rows: [[String]]
@@ -93,7 +94,7 @@ struct Show: ParsableCommand {
         for r in rows { for (i, cell) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
         var out = ""
         for r in rows {
-            let cells = r.enumerated().map { i, cell in i == r.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+            let cells = r.enumerated().map { i, cell in i == r.count - 1 ? cell : cell + String(repeating: " ", count: max(0, widths[i] - cell.count)) }
             out += cells.joined(separator: "  ") + "\n"
         }
         return out
