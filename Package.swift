@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "OpsHTTPTests", dependencies: ["OpsHTTP"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "ForwardingTests", dependencies: ["Forwarder", "DNSWire"]),
-        .testTarget(name: "ClusterSetTests", dependencies: ["AnswerTable", "ClusterSet", "DNSWire", "DNSServer"], exclude: ["broker-layout.json"]),
+        .testTarget(name: "ClusterSetTests", dependencies: ["AnswerTable", "ClusterSet", "DNSWire", "DNSServer", "FastJSON"], exclude: ["broker-layout.json"]),
         .testTarget(name: "ZonesTests", dependencies: ["Zones", "AnswerTable", "ClusterSet", "DNSWire", "YAML"]),
         .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "AnswerTable", "ClusterSet", "DNSWire"]),
         // Black-box: starts the built `sextant` binary and speaks DNS to it over sockets.

@@ -23,8 +23,16 @@ KIT="${KIT:-$ROOT/../shared/bench}"
 [ -d "$KIT" ] || { echo "bench.sh: the load kit is not at $KIT (set KIT=...)" >&2; exit 2; }
 what="${1:-all}"
 
-(cd "$ROOT" && swift build -c release --product sextant)
-BIN="$ROOT/.build/release/sextant"
+# Built as the image builds it: the Swift runtime and FoundationEssentials linked
+# statically (--static-swift-stdlib), its own build folder. BENCH_DYNAMIC=1 measures the
+# default (dynamic) build instead.
+if [ "${BENCH_DYNAMIC:-0}" = 1 ]; then
+    (cd "$ROOT" && swift build -c release --product sextant)
+    BIN="$ROOT/.build/release/sextant"
+else
+    (cd "$ROOT" && swift build -c release --static-swift-stdlib --product sextant --build-path .build-static)
+    BIN="$ROOT/.build-static/release/sextant"
+fi
 # Sextant reads the kit's data folder (a zone file plus the services as ServiceImport and
 # EndpointSlice manifests) through its real data path, one UDP worker on the pinned core.
 export CUSTOM_CMD="$BIN serve --zones {DATADIR}/zones --listen 127.0.0.1:{PORT} --workers 1 ${SEXTANT_FLAGS:-}"

@@ -116,6 +116,16 @@ package struct JSONCursor {
         let start = at + 1
         var i = start
         var ascii = true
+        // Eight bytes at a time while none is a quote, a backslash, a control character or
+        // non-ASCII (the usual names, labels and addresses), then byte by byte.
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= end {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w) | w
+            if special & highs != 0 { break }
+            i += 8
+        }
         while i < end {
             let b = base[i]
             if b == UInt8(ascii: "\"") {
@@ -129,6 +139,12 @@ package struct JSONCursor {
             i += 1
         }
         return nil
+    }
+
+    /// Skips a string, checked as `string()` checks it, without making it.
+    package mutating func skipString() -> Bool {
+        if rawString() != nil { return true }
+        return string() != nil
     }
 
     /// A string, escapes decoded.
@@ -199,13 +215,13 @@ package struct JSONCursor {
         skipSpace()
         switch peek {
         case UInt8(ascii: "\""):
-            return string() != nil
+            return skipString()
         case UInt8(ascii: "{"):
             at += 1
             if take(UInt8(ascii: "}")) { return true }
             repeat {
                 skipSpace()
-                guard peek == UInt8(ascii: "\""), string() != nil, take(UInt8(ascii: ":")), skipValue(depth: depth + 1) else { return false }
+                guard peek == UInt8(ascii: "\""), skipString(), take(UInt8(ascii: ":")), skipValue(depth: depth + 1) else { return false }
             } while take(UInt8(ascii: ","))
             return take(UInt8(ascii: "}"))
         case UInt8(ascii: "["):

@@ -1,5 +1,6 @@
 import AnswerTable
 import ClusterSet
+import FastJSON
 import Foundation
 import Testing
 
@@ -154,6 +155,32 @@ import Testing
         var bytes = Array(Self.serviceImport.utf8)
         if let i = bytes.firstIndex(of: UInt8(ascii: "u")) { bytes[i] = 0xC3 }
         #expect(bytes.withUnsafeBytes { KubeObject.fastDecode($0) }.isUndecided)
+    }
+
+    /// Strings with an escape, a quote, a control character or a non-ASCII letter at every
+    /// position of the first 40 bytes (the cursor reads eight bytes at a time): read as
+    /// JSONSerialization reads them, or refused where it refuses them.
+    @Test func stringsAtEveryOffset() throws {
+        for special in [#"\""#, #"\\"#, #"\n"#, #"\u00e9"#, "é", "\u{1}"] {
+            for n in 0..<40 {
+                let text = String(repeating: "a", count: n) + special + String(repeating: "b", count: 40 - n)
+                let bytes = Array(("[\"" + text + "\"]").utf8)
+                let fast: Bool = bytes.withUnsafeBytes { raw in
+                    var c = JSONCursor(raw)
+                    return c.array { c in c.string() != nil } && c.atEnd()
+                }
+                let slow = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String]
+                #expect(fast == (slow != nil), "\(text)")
+                if let slow {
+                    let read: String? = bytes.withUnsafeBytes { raw in
+                        var c = JSONCursor(raw)
+                        c.at = 1
+                        return c.string()
+                    }
+                    #expect(read == slow[0], "\(text)")
+                }
+            }
+        }
     }
 
     /// Every object of the real-shaped broker layout is read fast, equal to JSONDecoder's.

@@ -27,6 +27,9 @@ extension KubeObject {
         var apiVersion: String?, kindText: String?
         var metadata = -1, spec = -1, addressType = -1, endpoints = -1, ports = -1
         var seen: UInt8 = 0
+        // `metadata` is read when it comes (its reading does not depend on the kind); the
+        // kind's own fields are found in this pass and read after it.
+        var meta: ObjectMeta?
         // One pass over the keys: where each value we need starts (checked, skipped), so
         // that the kind, wherever it is, decides how they are read.
         let ok = c.object { key, c in
@@ -46,7 +49,12 @@ extension KubeObject {
                     guard let v = c.string() else { return false }
                     apiVersion = v
                 }
-            case 8 where key.equals("metadata"): bit = 4; metadata = start
+            case 8 where key.equals("metadata"):
+                guard seen & 4 == 0, let m = ObjectMeta.fastDecode(&c) else { return false }
+                seen |= 4
+                meta = m
+                metadata = start
+                return true
             case 4 where key.equals("spec"): bit = 8; spec = start
             case 11 where key.equals("addressType"): bit = 16; addressType = start
             case 9 where key.equals("endpoints"): bit = 32; endpoints = start
@@ -72,9 +80,7 @@ extension KubeObject {
             sub.at = offset
             return sub
         }
-        guard metadata >= 0 else { return .undecided }
-        var m = at(metadata)
-        guard let meta = ObjectMeta.fastDecode(&m) else { return .undecided }
+        guard metadata >= 0, let meta else { return .undecided }
         switch kind {
         case .serviceImport:
             guard spec >= 0 else {
