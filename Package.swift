@@ -30,7 +30,7 @@ let package = Package(
         // objects then take the same decoders as JSON. Replaces Yams, which needs
         // Foundation and, through it, ICU (issue 18: about 8 MiB resident).
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        .target(name: "YAML", dependencies: ["CYAML"]),
+        .target(name: "YAML", dependencies: ["CYAML", "FastJSON"]),
         // The compiled answers the DNS workers read: name tables, the service directory,
         // the batch warm-up, rotation counters, the table writer. No store, no rules.
         .target(

@@ -141,6 +141,13 @@ package struct JSONCursor {
         return nil
     }
 
+    /// A string or null: `.some(nil)` for null, nil for anything else (a decoder's
+    /// `decodeIfPresent(String.self, ...)`).
+    package mutating func stringOrNull() -> String?? {
+        if takeNull() { return .some(nil) }
+        return string().map { .some($0) }
+    }
+
     /// Skips a string, checked as `string()` checks it, without making it.
     package mutating func skipString() -> Bool {
         if rawString() != nil { return true }
@@ -291,6 +298,19 @@ package struct JSONCursor {
             guard body(&self) else { return false }
         } while take(UInt8(ascii: ","))
         return take(UInt8(ascii: "]"))
+    }
+
+    /// The byte ranges of an array's elements, each checked as it is skipped.
+    package mutating func elementRanges() -> [Range<Int>]? {
+        var found: [Range<Int>] = []
+        guard array({ c in
+            c.skipSpace()
+            let start = c.at
+            guard c.skipValue() else { return false }
+            found.append(start..<c.at)
+            return true
+        }) else { return nil }
+        return found
     }
 
     /// An array of strings.

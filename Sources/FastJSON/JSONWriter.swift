@@ -64,8 +64,13 @@ package enum JSONWriter {
 
     /// A JSON string: quotes, backslashes and control characters escaped.
     package static func string(_ s: String, to out: inout [UInt8]) {
+        string(bytes: s.utf8, to: &out)
+    }
+
+    /// A JSON string from UTF-8 bytes (the YAML reader's scalars).
+    package static func string(bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
+        for b in bytes {
             switch b {
             case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
             case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]

@@ -32,14 +32,7 @@ extension ListPage {
                 if key.equals("items") {
                     guard ranges == nil else { return false }
                     if c.takeNull() { ranges = []; return true }
-                    var found: [Range<Int>] = []
-                    guard c.array({ c in
-                        c.skipSpace()
-                        let start = c.at
-                        guard c.skipValue() else { return false }
-                        found.append(start..<c.at)
-                        return true
-                    }) else { return false }
+                    guard let found = c.elementRanges() else { return false }
                     ranges = found
                     return true
                 }

@@ -1,4 +1,5 @@
 import CYAML
+import FastJSON
 import Glibc
 
 /// YAML text as JSON: each document of a stream becomes JSON text, which the objects'
@@ -247,20 +248,6 @@ struct EventReader {
     }
 
     static func writeString(_ raw: [UInt8], to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for b in raw {
-            switch b {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]]
-            default: out.append(b)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        JSONWriter.string(bytes: raw, to: &out)
     }
 }

@@ -192,14 +192,7 @@ public enum ManifestFile {
                     shape.hasItems = true
                     c.skipSpace()
                     guard c.peekIsArray else { shape.items = nil; return c.skipValue() }
-                    var found: [Range<Int>] = []
-                    guard c.array({ c in
-                        c.skipSpace()
-                        let start = c.at
-                        guard c.skipValue() else { return false }
-                        found.append(start..<c.at)
-                        return true
-                    }) else { return false }
+                    guard let found = c.elementRanges() else { return false }
                     shape.items = found
                 } else {
                     return c.skipValue()

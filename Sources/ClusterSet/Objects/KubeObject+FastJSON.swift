@@ -39,16 +39,12 @@ extension KubeObject {
             switch key.count {
             case 4 where key.equals("kind"):
                 bit = 1
-                if !c.takeNull() {
-                    guard let k = c.string() else { return false }
-                    kindText = k
-                }
+                guard let k = c.stringOrNull() else { return false }
+                kindText = k
             case 10 where key.equals("apiVersion"):
                 bit = 2
-                if !c.takeNull() {
-                    guard let v = c.string() else { return false }
-                    apiVersion = v
-                }
+                guard let v = c.stringOrNull() else { return false }
+                apiVersion = v
             case 8 where key.equals("metadata"):
                 guard seen & 4 == 0, let m = ObjectMeta.fastDecode(&c) else { return false }
                 seen |= 4
@@ -149,16 +145,12 @@ extension ObjectMeta {
                 name = v
             case 9 where key.equals("namespace"):
                 bit = 2
-                if !c.takeNull() {
-                    guard let v = c.string() else { return false }
-                    namespace = v
-                }
+                guard let v = c.stringOrNull() else { return false }
+                namespace = v
             case 15 where key.equals("resourceVersion"):
                 bit = 4
-                if !c.takeNull() {
-                    guard let v = c.string() else { return false }
-                    resourceVersion = v
-                }
+                guard let v = c.stringOrNull() else { return false }
+                resourceVersion = v
             case 6 where key.equals("labels"):
                 bit = 8
                 guard let l = pairs(&c) else { return false }
@@ -200,13 +192,8 @@ extension ServiceImport {
                 }
             case 3 where key.equals("ips"):
                 bit = 2
-                if !c.takeNull() {
-                    guard let texts = c.strings() else { return false }
-                    for t in texts {
-                        guard let ip = IPAddress(t) else { return false }
-                        ips.append(ip)
-                    }
-                }
+                guard let read = IPAddress.fastDecodeList(&c) else { return false }
+                ips = read
             case 5 where key.equals("ports"):
                 bit = 4
                 guard let p = ServicePort.fastDecodeList(&c) else { return false }
@@ -234,13 +221,8 @@ extension EndpointSlice.Endpoint {
             switch key.count {
             case 9 where key.equals("addresses"):
                 bit = 1
-                if !c.takeNull() {
-                    guard let texts = c.strings() else { return false }
-                    for t in texts {
-                        guard let ip = IPAddress(t) else { return false }
-                        addresses.append(ip)
-                    }
-                }
+                guard let read = IPAddress.fastDecodeList(&c) else { return false }
+                addresses = read
             case 10 where key.equals("conditions"):
                 bit = 2
                 if !c.takeNull() {
@@ -315,6 +297,22 @@ extension ServicePort {
             out.append(ServicePort(name: name ?? "", proto: proto ?? "TCP", port: UInt16(port)))
             return true
         }) else { return nil }
+        return out
+    }
+}
+
+extension IPAddress {
+    /// An address list (`ips`, `addresses`) by the decoders' rules: null or absent is
+    /// none; a text that is no address is left to the slow path (its message).
+    static func fastDecodeList(_ c: inout JSONCursor) -> [IPAddress]? {
+        if c.takeNull() { return [] }
+        guard let texts = c.strings() else { return nil }
+        var out: [IPAddress] = []
+        out.reserveCapacity(texts.count)
+        for t in texts {
+            guard let ip = IPAddress(t) else { return nil }
+            out.append(ip)
+        }
         return out
     }
 }
