@@ -61,6 +61,17 @@ public enum ManifestFile {
                 throw ZoneFileError(path: path, reason: "cannot read: \(error)")
             }
         }
+        return try parse(bytes, path: path, tryFast: false)
+    }
+
+    /// A manifest's bytes already in memory (the fuzz target: the readers without a file
+    /// per input); `path` names it in messages and its suffix says JSON or YAML.
+    public static func parse(_ bytes: [UInt8], path: String) throws(ZoneFileError) -> Contents {
+        try parse(bytes, path: path, tryFast: true)
+    }
+
+    static func parse(_ bytes: [UInt8], path: String, tryFast: Bool) throws(ZoneFileError) -> Contents {
+        if tryFast, path.hasSuffix(".json"), let fast = decodeJSON(Data(bytes), path: path) { return fast }
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw ZoneFileError(path: path, reason: "cannot read: not UTF-8 text")
         }

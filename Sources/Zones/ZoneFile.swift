@@ -21,6 +21,26 @@ public enum ZoneFile {
             throw ZoneFileError(path: path, reason: "cannot open: \(SystemText.errno())")
         }
         defer { fclose(fp) }
+        return try load(stream: fp, path: path, origin: origin)
+    }
+
+    /// A zone file's text already in memory (the fuzz target: the parser without a file
+    /// per input); `path` only names it in errors.
+    public static func parse(_ text: [UInt8], path: String, origin: DNSName) throws(ZoneFileError) -> ZoneContent {
+        // fmemopen refuses an empty buffer; an empty line reads the same as nothing.
+        var bytes = text.isEmpty ? [UInt8(ascii: "\n")] : text
+        return try bytes.withUnsafeMutableBytes { raw in
+            Result { () throws(ZoneFileError) -> ZoneContent in
+                guard let fp = fmemopen(raw.baseAddress, raw.count, "r") else {
+                    throw ZoneFileError(path: path, reason: "cannot open: \(SystemText.errno())")
+                }
+                defer { fclose(fp) }
+                return try load(stream: fp, path: path, origin: origin)
+            }
+        }.get()
+    }
+
+    static func load(stream fp: UnsafeMutablePointer<FILE>, path: String, origin: DNSName) throws(ZoneFileError) -> ZoneContent {
         guard let originRdf = ldns_dname_new_frm_str(origin.description) else {
             throw ZoneFileError(path: path, reason: "bad origin \(origin)")
         }
