@@ -4,7 +4,8 @@ import FuzzSupport
 import KubeClient
 
 /// An object as a watch event or a LIST page carries it (`Decoded<Item>`: the reference
-/// always, the item or the reason it is skipped), for each kind Sextant watches.
+/// always, the item or the reason it is skipped), for each kind Sextant watches; the fast
+/// decoder against JSONDecoder; the bytes as a watch stream and as a LIST page.
 func fuzzOne(_ input: UnsafeRawBufferPointer) {
     let data = Data(input)
     let decoder = JSONDecoder()
@@ -22,6 +23,25 @@ func fuzzOne(_ input: UnsafeRawBufferPointer) {
             if (try? JSONSerialization.jsonObject(with: data)) == nil { fatalError("the fast decoder passed over invalid JSON") }
         case .undecided:
             break
+        }
+    }
+    // The same bytes as a watch stream, cut where the first byte says (the line buffer
+    // and the event decoder), and as a LIST page read both ways.
+    let chunk = Int(input.first ?? 1) + 1
+    _ = StreamProbe.watch(input, chunk: chunk, maxLine: 1 << 16, as: EndpointSlice.self)
+    let page = StreamProbe.listPage(Array(input)) { (raw: UnsafeRawBufferPointer) -> (ObjectReference, EndpointSlice)? in
+        guard case .object(.endpointSlice(let o)) = KubeObject.fastDecode(raw, kind: .endpointSlice) else { return nil }
+        return (ObjectReference(name: o.metadata.name, namespace: o.metadata.namespace, resourceVersion: o.metadata.resourceVersion), o)
+    }
+    if let fast = page.fast {
+        guard let slow = page.slow, slow.count == fast.count else { fatalError("a LIST page the fast reader read and JSONDecoder did not, or not alike") }
+        for (f, s) in zip(fast, slow) {
+            guard f.reference == s.reference else { fatalError("a LIST item's reference differs") }
+            switch (f.item, s.item) {
+            case (.success(let a), .success(let b)): if a != b { fatalError("a LIST item differs") }
+            case (.failure, .failure): break
+            default: fatalError("a LIST item read by one reader and refused by the other")
+            }
         }
     }
 }
