@@ -21,7 +21,8 @@ let package = Package(
         // The DNS message format. Standard library only: no I/O, no Foundation.
         .target(name: "DNSWire"),
         // One lock type for state shared between threads (a pthread mutex: ThreadSanitizer
-        // sees through it, and reports false races through Synchronization.Mutex on Linux).
+        // sees through it, and reports false races through Synchronization.Mutex on Linux),
+        // and the few platform pieces Foundation gave before (threads, path names, text).
         .target(name: "Locking", dependencies: ["CNetShim"]),
         // A strict forward JSON reader for the fast decoders of objects and LIST pages
         // (start-up and the first LIST without JSONDecoder's generic machinery).
