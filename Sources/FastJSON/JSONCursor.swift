@@ -253,6 +253,7 @@ package struct JSONCursor {
             while c.at < c.end, c.base[c.at] >= 0x30, c.base[c.at] <= 0x39 { c.at += 1 }
             return c.at > s
         }
+        let start = at
         if peek == UInt8(ascii: "-") { at += 1 }
         if peek == 0x30 {
             at += 1
@@ -263,10 +264,18 @@ package struct JSONCursor {
             at += 1
             guard digits(&self) else { return false }
         }
+        var exponent = false
         if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
+            exponent = true
             at += 1
             if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { at += 1 }
             guard digits(&self) else { return false }
+        }
+        // A number no Double holds (`80E820`, 400 digits) is refused by JSONSerialization
+        // (found by FuzzObjects): given up on here too, so the slow path decides.
+        if exponent || at - start > 15 {
+            let text = String(decoding: UnsafeRawBufferPointer(start: base + start, count: at - start), as: UTF8.self)
+            guard let d = Double(text), d.isFinite else { return false }
         }
         return true
     }

@@ -132,6 +132,8 @@ import Testing
             String(repeating: "[", count: 300) + String(repeating: "]", count: 300),
             #"{"metadata": {"name": "x"}, "deep": "# + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "}",
             #"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}, "x": [1,]}"#,
+            #"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}, "x": 80E820}"#,  // beyond a Double (FuzzObjects)
+            #"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}, "x": 1"# + String(repeating: "0", count: 400) + "}",
             "[]", "null", "", "{", #"{"metadata": {"name": "x"}}"#,   // no kind known: Gateway-less, nothing to say
             #"{"apiVersion": "submariner.io/v1", "kind": "Gateway", "metadata": {"name": "g"}}"#,  // Gateways: the slow path
         ]
