@@ -1,4 +1,4 @@
-/// Text helpers that Foundation gave (`trimmingCharacters(in:)`, `String(format:)`):
+/// Text helpers that Foundation gave (`trimmingCharacters(in:)`, `String(format:)`'s padding):
 /// no module loads Foundation (issue 18).
 extension StringProtocol {
     /// Without leading and trailing white space and newlines.
@@ -14,11 +14,5 @@ extension BinaryInteger {
         let digits = String(self.magnitude)
         let pad = String(repeating: "0", count: max(0, width - digits.count))
         return (self < 0 ? "-" : "") + pad + digits
-    }
-
-    /// Lower-case hexadecimal, zero-padded to `width`.
-    package func hex(_ width: Int) -> String {
-        let digits = String(self, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }

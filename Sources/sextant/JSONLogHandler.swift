@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import FastJSON
 import Locking
 import Glibc
 #endif
@@ -40,21 +41,11 @@ struct JSONLogHandler: LogHandler {
             + "\(tm.tm_hour.padded(2)):\(tm.tm_min.padded(2)):\(tm.tm_sec.padded(2)).\((ts.tv_nsec / 1_000_000).padded(3))Z"
     }
 
-    /// A JSON string literal (RFC 8259 escaping).
+    /// A JSON string literal (RFC 8259 escaping): the one escaper, `JSONWriter.string`.
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += "\\u" + u.value.hex(4)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        JSONWriter.string(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
