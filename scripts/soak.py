@@ -212,4 +212,5 @@ def free_port():
     return port
 
 
-main()
+if __name__ == "__main__":
+    main()
