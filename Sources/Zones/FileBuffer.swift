@@ -3,10 +3,8 @@ import FoundationEssentials
 import Glibc
 #endif
 
-/// A file's bytes read into memory of their own, so that pages already decoded can be
-/// given back (`release`) while the rest is still being read: a 192 MB manifest (100,000
-/// services) held whole next to the objects made from it was most of the start-up's
-/// peak.
+/// A file's bytes read into memory of their own (manifests that are not a JSON List:
+/// those are read a window at a time, `ManifestFile.decodeJSONList`).
 ///
 /// The bytes are copied with `read(2)` into an anonymous mapping, not mapped from the
 /// file: a file truncated while it is read (an editor rewriting it in place during a
@@ -15,8 +13,6 @@ import Glibc
 final class FileBuffer {
     /// The file's bytes; valid while this object lives.
     let data: Data
-    private let base: UnsafeMutableRawPointer
-    private let page = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     /// Nil when the file cannot be read this way (empty, not a regular file, no such
     /// file, out of memory): the caller reads it the ordinary way, which says why.
@@ -39,16 +35,6 @@ final class FileBuffer {
                 break  // end of file (it shrank meanwhile) or an error: parse what was read
             }
         }
-        base = p
         data = Data(bytesNoCopy: p, count: count, deallocator: .custom { _, _ in munmap(p, capacity) })
-    }
-
-    /// Gives the whole pages inside `range` back to the system; their bytes must not be
-    /// read again (they read as zeros).
-    func release(_ range: Range<Int>) {
-        let start = (range.lowerBound + page - 1) / page * page
-        let end = min(range.upperBound, data.count) / page * page
-        guard end > start else { return }
-        _ = madvise(base + start, end - start, MADV_DONTNEED)
     }
 }

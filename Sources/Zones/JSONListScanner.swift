@@ -1,4 +1,7 @@
 import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Finds the items of a JSON `List` manifest without parsing them: their byte ranges,
 /// so that each is decoded on its own.
@@ -21,32 +24,116 @@ enum JSONListScanner {
         }
     }
 
+    /// The same for a file read from its start through a window of about `window` bytes
+    /// (larger only for an item that does not fit): the ranges are the file's offsets.
+    /// The file is never in memory whole; the caller reads the items again by range.
+    static func items(fd: Int32, window: Int) -> [Range<Int>]? {
+        let reader = WindowReader(fd: fd, capacity: max(window, 64))
+        var scanner = Scanner(reader: reader)
+        guard let found = scanner.topLevel(), found.isList, let items = found.items, !reader.failed else { return nil }
+        return items
+    }
+
+    /// A file's bytes a window at a time: what the scan still needs (from its mark) moves
+    /// to the front, the rest of the window is filled from the file.
+    private final class WindowReader {
+        let fd: Int32
+        private(set) var buffer: UnsafeMutablePointer<UInt8>
+        private(set) var capacity: Int
+        private(set) var atEnd = false
+        private(set) var failed = false
+
+        init(fd: Int32, capacity: Int) {
+            self.fd = fd
+            self.capacity = capacity
+            buffer = .allocate(capacity: capacity)
+        }
+
+        deinit { buffer.deallocate() }
+
+        /// Keeps the `keep` bytes at `from` (moved to the front) and reads more after
+        /// them; how many bytes the window holds now, or nil at the end of the file.
+        func refill(keeping keep: Int, from: Int) -> Int? {
+            guard !atEnd else { return nil }
+            if keep > capacity / 2 {
+                // An item about as large as the window: the window grows.
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                bigger.update(from: buffer + from, count: keep)
+                buffer.deallocate()
+                buffer = bigger
+                capacity *= 2
+            } else if keep > 0 && from > 0 {
+                memmove(buffer, buffer + from, keep)
+            }
+            while true {
+                let n = read(fd, buffer + keep, capacity - keep)
+                if n > 0 { return keep + n }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { failed = true }
+                atEnd = true
+                return nil
+            }
+        }
+    }
+
+    /// Positions are absolute (offsets in the file or the buffer); `bytes` holds
+    /// `origin..<count`. In memory the window is the whole buffer and never moves.
     private struct Scanner {
-        let bytes: UnsafePointer<UInt8>
-        let count: Int
+        var bytes: UnsafePointer<UInt8>
+        var origin = 0
+        var count: Int
         var i = 0
+        /// The first position the scan may still look back at: the window keeps it.
+        var mark = 0
+        let reader: WindowReader?
 
         init(bytes: UnsafePointer<UInt8>, count: Int) {
             self.bytes = bytes
             self.count = count
+            reader = nil
+        }
+
+        init(reader: WindowReader) {
+            self.reader = reader
+            bytes = UnsafePointer(reader.buffer)
+            count = 0
+        }
+
+        @inline(__always) func byte(_ at: Int) -> UInt8 { bytes[at &- origin] }
+
+        /// True when a byte is at `i`, reading more of the file if needed.
+        @inline(__always) mutating func more() -> Bool {
+            i < count || refill()
+        }
+
+        mutating func refill() -> Bool {
+            guard let reader else { return false }
+            let keep = count - mark
+            guard let held = reader.refill(keeping: keep, from: mark - origin) else { return false }
+            origin = mark
+            count = origin + held
+            bytes = UnsafePointer(reader.buffer)
+            return i < count
         }
 
         mutating func skipSpace() {
-            while i < count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+            while more(), byte(i) == 0x20 || byte(i) == 0x0A || byte(i) == 0x0D || byte(i) == 0x09 { i += 1 }
         }
 
         /// Skips a string starting at `i` (a quote); its contents' range, and whether
         /// it held an escape.
         mutating func string() -> (Range<Int>, escaped: Bool)? {
-            guard i < count, bytes[i] == UInt8(ascii: "\"") else { return nil }
+            guard more(), byte(i) == UInt8(ascii: "\"") else { return nil }
             i += 1
             let start = i
             var escaped = false
-            while i < count {
-                switch bytes[i] {
+            while more() {
+                switch byte(i) {
                 case UInt8(ascii: "\\"):
                     escaped = true
-                    i += 2
+                    i += 1
+                    guard more() else { return nil }
+                    i += 1
                 case UInt8(ascii: "\""):
                     i += 1
                     return (start..<(i - 1), escaped)
@@ -61,14 +148,14 @@ enum JSONListScanner {
         /// scan can tell.
         mutating func skipValue() -> Bool {
             skipSpace()
-            guard i < count else { return false }
-            switch bytes[i] {
+            guard more() else { return false }
+            switch byte(i) {
             case UInt8(ascii: "\""):
                 return string() != nil
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 var depth = 0
-                while i < count {
-                    switch bytes[i] {
+                while more() {
+                    switch byte(i) {
                     case UInt8(ascii: "\""):
                         guard string() != nil else { return false }
                         continue
@@ -89,7 +176,7 @@ enum JSONListScanner {
             default:
                 // A number or literal: up to the next delimiter.
                 let start = i
-                while i < count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09].contains(bytes[i]) { i += 1 }
+                while more(), ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09].contains(byte(i)) { i += 1 }
                 return i > start
             }
         }
@@ -98,52 +185,56 @@ enum JSONListScanner {
         /// at `close` (the end), nil for anything else. Consumes that byte.
         mutating func afterElement(closing close: UInt8) -> Bool? {
             skipSpace()
-            guard i < count else { return nil }
-            let b = bytes[i]
+            guard more() else { return nil }
+            let b = byte(i)
             i += 1
             if b == UInt8(ascii: ",") { return true }
             return b == close ? false : nil
         }
 
         func equals(_ r: Range<Int>, _ text: StaticString) -> Bool {
-            guard r.count == text.utf8CodeUnitCount else { return false }
-            for k in 0..<r.count where bytes[r.lowerBound + k] != text.utf8Start[k] { return false }
+            guard r.count == text.utf8CodeUnitCount, r.lowerBound >= origin else { return false }
+            for k in 0..<r.count where byte(r.lowerBound + k) != text.utf8Start[k] { return false }
             return true
         }
 
         /// The top-level object's `kind` (ends in `List`) and its `items` elements.
         mutating func topLevel() -> (isList: Bool, items: [Range<Int>]?)? {
             skipSpace()
-            guard i < count, bytes[i] == UInt8(ascii: "{") else { return nil }
+            guard more(), byte(i) == UInt8(ascii: "{") else { return nil }
             i += 1
             var isList = false
             var items: [Range<Int>]? = nil
             while true {
                 skipSpace()
-                guard i < count else { return nil }
-                if bytes[i] == UInt8(ascii: "}") {
+                mark = i  // the key and a kind's value stay readable
+                guard more() else { return nil }
+                if byte(i) == UInt8(ascii: "}") {
                     i += 1
                     break
                 }
                 guard let (key, keyEscaped) = string() else { return nil }
+                let isKind = !keyEscaped && equals(key, "kind")
+                let isItems = !keyEscaped && equals(key, "items")
                 skipSpace()
-                guard i < count, bytes[i] == UInt8(ascii: ":") else { return nil }
+                guard more(), byte(i) == UInt8(ascii: ":") else { return nil }
                 i += 1
                 skipSpace()
-                if !keyEscaped && equals(key, "kind") && i < count && bytes[i] == UInt8(ascii: "\"") {
+                if isKind && more() && byte(i) == UInt8(ascii: "\"") {
                     guard let (value, escaped) = string() else { return nil }
                     // An escaped kind is left to the decoder.
                     guard !escaped else { return nil }
                     isList = value.count >= 4 && equals((value.upperBound - 4)..<value.upperBound, "List")
-                } else if !keyEscaped && equals(key, "items") && i < count && bytes[i] == UInt8(ascii: "[") {
+                } else if isItems && more() && byte(i) == UInt8(ascii: "[") {
                     i += 1
                     var ranges: [Range<Int>] = []
                     skipSpace()
-                    if i < count && bytes[i] == UInt8(ascii: "]") {
+                    if more() && byte(i) == UInt8(ascii: "]") {
                         i += 1
                     } else {
                         while true {
                             skipSpace()
+                            mark = i  // only the item being skipped stays in the window
                             let start = i
                             guard skipValue() else { return nil }
                             ranges.append(start..<i)
@@ -155,12 +246,14 @@ enum JSONListScanner {
                 } else {
                     guard skipValue() else { return nil }
                 }
+                mark = i
                 guard let more = afterElement(closing: UInt8(ascii: "}")) else { return nil }
                 if !more { break }
             }
+            mark = i
             skipSpace()
             // Anything after the object is for the decoder to reject.
-            guard i == count else { return nil }
+            guard !more() else { return nil }
             return (isList, items)
         }
     }

@@ -3,6 +3,9 @@ import Dispatch
 import FoundationEssentials
 import FastJSON
 import YAML
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An object in a manifest that Sextant reads but cannot use: which file, which object,
 /// what is wrong. Such objects are skipped; the rest of the file still counts.
@@ -39,12 +42,14 @@ public enum ManifestFile {
     /// Reads one file. A file that is not valid YAML or JSON is an error (with the
     /// line where the parser stopped); a bad object inside a valid file is a problem.
     public static func load(path: String) throws(ZoneFileError) -> Contents {
-        // JSON straight from the file's bytes, given back as they are decoded: the file
-        // whole beside the objects (and before that, as text besides it) was the
-        // start-up's peak (192 MB each for 100,000 services).
-        if path.hasSuffix(".json"), let file = FileBuffer(path: path),
-           let fast = decodeJSON(file.data, path: path, release: file.release) {
-            return fast
+        // A JSON List a window at a time: the file whole beside the objects (and before
+        // that, as text besides it) was the start-up's peak (192 MB each for 100,000
+        // services). Anything else in JSON straight from the file's bytes.
+        if path.hasSuffix(".json") {
+            if let listed = decodeJSONList(path: path) { return listed }
+            if let file = FileBuffer(path: path), let fast = decodeJSON(file.data, path: path) {
+                return fast
+            }
         }
         // FileBuffer rather than Data(contentsOf:), which leaks its 4 KiB read buffer on
         // an empty file (FoundationEssentials; found by FuzzManifest). Data(contentsOf:)
@@ -226,30 +231,95 @@ public enum ManifestFile {
         return (line, offset - lineStart + 1)
     }
 
-    /// How much is decoded between two releases of a file's pages.
-    static let releaseEvery = 8 << 20
+    /// How much of a List file the item scan holds at a time, and how much of it the
+    /// decoders read at a time (each lane a share).
+    static let scanWindow = 1 << 20
+    static let decodeChunk = 4 << 20
 
-    /// JSON decoded straight into objects (a 40,000-object list in a fraction of the
-    /// time and memory of a detour through `JSONSerialization`). Nil when the file is
-    /// not valid JSON, so the general path reports where.
-    ///
-    /// - Parameter release: gives back a range of `data` that is decoded and will not be
-    ///   read again (`FileBuffer`), so that the file and all its objects are never
-    ///   resident together.
-    static func decodeJSON(_ data: Data, path: String, release: ((Range<Int>) -> Void)? = nil) -> Contents? {
+    /// A JSON List file in two passes over the file, never whole in memory: the scan
+    /// finds the items' offsets through a small window (`JSONListScanner`), then the
+    /// items are read back a chunk at a time and decoded on every core. Nil when the
+    /// file is not a List the scan understands, cannot be read, or changed between the
+    /// passes: the caller reads it whole, which says what is wrong.
+    static func decodeJSONList(path: String, window: Int = scanWindow, chunk: Int = decodeChunk) -> Contents? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var before = stat()
+        guard fstat(fd, &before) == 0, (before.st_mode & S_IFMT) == S_IFREG, before.st_size > 0,
+              let ranges = JSONListScanner.items(fd: fd, window: window) else { return nil }
+        var out = Contents()
+        let decoder = JSONDecoder()
+        let lanes = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        var capacity = 0
+        var buffer: UnsafeMutableRawPointer? = nil
+        defer { buffer?.deallocate() }
+        var first = 0
+        while first < ranges.count {
+            var last = first
+            while last < ranges.count, ranges[last].upperBound - ranges[first].lowerBound <= chunk { last += 1 }
+            last = max(last, first + 1)
+            let lower = ranges[first].lowerBound, count = ranges[last - 1].upperBound - lower
+            if count > capacity || buffer == nil {
+                buffer?.deallocate()
+                capacity = max(count, min(chunk, Int(before.st_size)))
+                buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+            }
+            guard let base = buffer, readFully(fd, base, count, at: lower) else { return nil }
+            let raw = UnsafeRawBufferPointer(start: base, count: count)
+            let slice = ranges[first..<last]
+            let fast = Self.fastDecode(raw, slice, offset: lower, lanes: lanes)
+            for (j, range) in slice.enumerated() {
+                switch fast[j] {
+                case .object(let o): out.objects.append(o)
+                case .otherKind: out.otherKinds += 1
+                case .undecided:
+                    let bytes = Data(UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound - lower)..<(range.upperBound - lower)]))
+                    guard let item = try? decoder.decode(JSONItem.self, from: bytes) else { return nil }
+                    add(item, label: "document 1 item \(first + j + 1)", path: path, to: &out)
+                }
+            }
+            first = last
+        }
+        // Rewritten meanwhile (an editor saving during a reload): read it again whole.
+        var after = stat()
+        guard fstat(fd, &after) == 0, after.st_size == before.st_size, after.st_mtim.tv_sec == before.st_mtim.tv_sec,
+              after.st_mtim.tv_nsec == before.st_mtim.tv_nsec else { return nil }
+        return out
+    }
+
+    /// `count` bytes at `offset` of `fd`; false if the file ends first or a read fails.
+    private static func readFully(_ fd: Int32, _ into: UnsafeMutableRawPointer, _ count: Int, at offset: Int) -> Bool {
+        var done = 0
+        while done < count {
+            let n = pread(fd, into + done, count - done, off_t(offset + done))
+            if n > 0 {
+                done += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// JSON in memory decoded straight into objects (a 40,000-object list in a fraction
+    /// of the time and memory of a detour through `JSONSerialization`). Nil when the
+    /// file is not valid JSON, so the general path reports where.
+    static func decodeJSON(_ data: Data, path: String) -> Contents? {
         var out = Contents()
         let start = data.startIndex
         if let ranges = JSONListScanner.items(in: data) {
             // A List item by item: the decoder's map is one object's, not the file's.
-            // The fast decoder first, on every core, a chunk of about `releaseEvery`
+            // The fast decoder first, on every core, a chunk of about `decodeChunk`
             // bytes at a time; what it is unsure of, JSONDecoder as before, in order.
             let decoder = JSONDecoder()
-            var released = 0
             var first = 0
             let lanes = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
             while first < ranges.count {
                 var last = first
-                while last < ranges.count, ranges[last].upperBound - ranges[first].lowerBound < releaseEvery { last += 1 }
+                while last < ranges.count, ranges[last].upperBound - ranges[first].lowerBound < decodeChunk { last += 1 }
                 last = min(max(last, first + 1), ranges.count)
                 let chunk = ranges[first..<last]
                 let fast = data.withUnsafeBytes { raw in Self.fastDecode(raw, chunk, offset: start, lanes: lanes) }
@@ -263,12 +333,6 @@ public enum ManifestFile {
                     }
                 }
                 first = last
-                // Everything before the next item is decoded (from the start: the pages
-                // given back before are free to give back again).
-                if let r = release, chunk.last!.upperBound - start - released >= releaseEvery {
-                    released = chunk.last!.upperBound - start
-                    r(0..<released)
-                }
             }
             return out
         }

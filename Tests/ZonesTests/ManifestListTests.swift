@@ -69,21 +69,15 @@ import Testing
         }
     }
 
-    /// A file's bytes in memory of their own: read whole, pages given back on request
-    /// (the rest intact), nothing for what is not a regular, non-empty file.
-    @Test func fileBufferReadsAndGivesPagesBack() throws {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let bytes = (0..<(3 * page + 100)).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) }
+    /// A file's bytes in memory of their own: read whole, nothing for what is not a
+    /// regular, non-empty file.
+    @Test func fileBufferReadsRegularFilesOnly() throws {
+        let bytes = (0..<(3 * 4096 + 100)).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) }
         let path = NSTemporaryDirectory() + "sextant-buffer-\(UInt64.random(in: 0...UInt64.max))"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let file = try #require(FileBuffer(path: path))
         #expect(Array(file.data) == bytes)
-        // Whole pages only: [page + 1, 3 * page + 50) gives back the third page alone.
-        file.release((page + 1)..<(3 * page + 50))
-        #expect(Array(file.data[0..<(2 * page)]) == Array(bytes[0..<(2 * page)]))
-        #expect(file.data[2 * page..<3 * page].allSatisfy { $0 == 0 })
-        #expect(Array(file.data[(3 * page)...]) == Array(bytes[(3 * page)...]))
         let empty = path + ".empty"
         defer { try? FileManager.default.removeItem(atPath: empty) }
         try Data().write(to: URL(fileURLWithPath: empty))
@@ -92,9 +86,68 @@ import Testing
         #expect(FileBuffer(path: path + ".missing") == nil)
     }
 
-    /// A List decoded from a file gives back the pages it has decoded and still reads
-    /// every item (the release never reaches an item not yet decoded).
-    @Test func largeListDecodesWhileGivingPagesBack() throws {
+    /// A List read a window at a time (the file never whole in memory) finds the same
+    /// items as the scan of the bytes in memory and decodes to the same contents, however
+    /// small the window (an item larger than it makes it grow) and the decoding chunks.
+    @Test func listFileThroughSmallWindowsMatchesTheBytesInMemory() throws {
+        let gateway = #"{"apiVersion":"submariner.io/v1","kind":"Gateway","metadata":{"name":"gw","namespace":"submariner-operator"},"status":{"haStatus":"active","localEndpoint":{"cluster_id":"c1"},"connections":[]}}"#
+        let big = #"{"apiVersion":"multicluster.x-k8s.io/v1alpha1","kind":"ServiceImport","metadata":{"name":"big","namespace":"shop","annotations":{"pad":"\#(String(repeating: "y\\\"]}", count: 300))"}},"spec":{"type":"ClusterSetIP","ports":[{"port":80,"protocol":"TCP"}]}}"#
+        let text = """
+        {"apiVersion": "v1", "metadata": {"odd": ["]", {"}": "\\\\"}]}, "kind": "List",
+         "items": [ \(Self.slice) ,
+            {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop"}},
+            42, "text", true, \(gateway),
+            {"apiVersion":"multicluster.x-k8s.io/v1alpha1","kind":"ServiceImport","metadata":{"name":"web","namespace":"shop"},"spec":{"type":"Bogus"}},
+            \(big)
+           ] }\n\n
+        """
+        let path = try write(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let inMemory = try #require(JSONListScanner.items(in: Data(text.utf8)))
+        #expect(inMemory.count == 8)
+        let expected = try ManifestFile.parse(Array(text.utf8), path: path)
+        #expect(expected.objects.map(\.key.description) == ["EndpointSlice shop/web-c1", "Gateway submariner-operator/gw", "ServiceImport shop/big"])
+        #expect(expected.problems.count == 4)
+        for window in [64, 100, 257, 4096, 1 << 20] {
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            #expect(JSONListScanner.items(fd: fd, window: window) == inMemory, "window \(window)")
+            for chunk in [1, 300, 1 << 20] {
+                let c = try #require(ManifestFile.decodeJSONList(path: path, window: window, chunk: chunk))
+                #expect(c.objects.map(\.key.description) == expected.objects.map(\.key.description))
+                #expect(c.problems.map(\.description) == expected.problems.map(\.description))
+                #expect(c.otherKinds == expected.otherKinds)
+            }
+        }
+        guard case .serviceImport(let si)? = try ManifestFile.load(path: path).objects.last else {
+            Issue.record("no ServiceImport")
+            return
+        }
+        #expect(si.metadata.annotations["pad"] == String(repeating: #"y"]}"#, count: 300))
+    }
+
+    /// What the windowed scan cannot read as a List is left to the whole-file path: a
+    /// single object, an escaped kind, a truncated List, trailing bytes, any prefix.
+    @Test func listFileScanGivesUpWhereTheBytesScanDoes() throws {
+        let good = #"{"kind":"List","items":[\#(Self.slice),{"kind":"Namespace"}]}"#
+        for text in [Self.slice, #"{"kind":"Li\u0073t","items":[]}"#, String(good.dropLast(3)), good + " x", "[]"] {
+            let path = try write(text)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            #expect(ManifestFile.decodeJSONList(path: path, window: 64) == nil, "\(text)")
+        }
+        for n in stride(from: 0, through: good.utf8.count, by: 5) {
+            let prefix = Data(good.utf8.prefix(n))
+            let path = NSTemporaryDirectory() + "sextant-prefix-\(UInt64.random(in: 0...UInt64.max)).json"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try prefix.write(to: URL(fileURLWithPath: path))
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            #expect(JSONListScanner.items(fd: fd, window: 64) == JSONListScanner.items(in: prefix), "prefix \(n)")
+        }
+    }
+
+    /// A List of 9 MB read from a file in windows and chunks: every item, in order.
+    @Test func largeListDecodesChunkByChunk() throws {
         let items = (0..<6000).map { i in
             #"{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"s\#(i)-c1","namespace":"n","annotations":{"pad":"\#(String(repeating: "x", count: 1500))"}},"addressType":"IPv4","endpoints":[{"addresses":["10.0.\#(i / 256).\#(i % 256)"]}],"ports":[]}"#
         }
