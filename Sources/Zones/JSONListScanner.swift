@@ -38,6 +38,9 @@ enum JSONListScanner {
     /// to the front, the rest of the window is filled from the file.
     private final class WindowReader {
         let fd: Int32
+        /// Where the next read starts in the file (pread: the descriptor's position is
+        /// not used).
+        private var offset = 0
         private(set) var buffer: UnsafeMutablePointer<UInt8>
         private(set) var capacity: Int
         private(set) var atEnd = false
@@ -66,8 +69,11 @@ enum JSONListScanner {
                 memmove(buffer, buffer + from, keep)
             }
             while true {
-                let n = read(fd, buffer + keep, capacity - keep)
-                if n > 0 { return keep + n }
+                let n = pread(fd, buffer + keep, capacity - keep, off_t(offset))
+                if n > 0 {
+                    offset += n
+                    return keep + n
+                }
                 if n < 0 && errno == EINTR { continue }
                 if n < 0 { failed = true }
                 atEnd = true

@@ -233,8 +233,8 @@ public enum ManifestFile {
 
     /// How much of a List file the item scan holds at a time, and how much of it the
     /// decoders read at a time (each lane a share).
-    static let scanWindow = 1 << 20
-    static let decodeChunk = 4 << 20
+    public static let scanWindow = 1 << 20
+    public static let decodeChunk = 4 << 20
 
     /// A JSON List file in two passes over the file, never whole in memory: the scan
     /// finds the items' offsets through a small window (`JSONListScanner`), then the
@@ -245,6 +245,13 @@ public enum ManifestFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        return decodeJSONList(fd: fd, path: path, window: window, chunk: chunk)
+    }
+
+    /// The same for an open file (read from offset 0 with `pread`; its position is left
+    /// alone), `path` naming it in problems: the fuzz target feeds it each input through
+    /// one scratch file and small windows.
+    public static func decodeJSONList(fd: Int32, path: String, window: Int = scanWindow, chunk: Int = decodeChunk) -> Contents? {
         var before = stat()
         guard fstat(fd, &before) == 0, (before.st_mode & S_IFMT) == S_IFREG, before.st_size > 0,
               let ranges = JSONListScanner.items(fd: fd, window: window) else { return nil }

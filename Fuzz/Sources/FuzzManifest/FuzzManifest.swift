@@ -1,9 +1,22 @@
 import FuzzSupport
 import Zones
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One scratch file for every input of the windowed List read (unlinked: `tmpfile`).
+/// nonisolated(unsafe): libFuzzer calls the target from one thread.
+nonisolated(unsafe) let scratch: Int32 = {
+    guard let file = tmpfile() else { fatalError("no scratch file") }
+    return fileno(file)
+}()
+
 /// A manifest: the same bytes as YAML and as JSON (the List scanner's path); objects,
 /// problems with their reasons, or one clear error. In memory (`ManifestFile.parse`):
-/// the readers, not a file written and read back per input.
+/// the readers, not a file written and read back per input. As JSON also through the
+/// windowed read of a List file (a 64-byte window, 256-byte chunks: every refill and
+/// growth path), which must decode what the bytes in memory decode.
 func fuzzOne(_ input: UnsafeRawBufferPointer) {
     let bytes = Array(input)
     for suffix in [".yaml", ".json"] {
@@ -12,6 +25,17 @@ func fuzzOne(_ input: UnsafeRawBufferPointer) {
             for p in m.problems where p.reason.isEmpty { fatalError("a problem without a reason") }
         } catch {
             guard !error.reason.isEmpty else { fatalError("an error without a reason") }
+        }
+    }
+    guard ftruncate(scratch, 0) == 0, bytes.isEmpty || pwrite(scratch, bytes, bytes.count, 0) == bytes.count else {
+        fatalError("the scratch file cannot be written")
+    }
+    if let windowed = ManifestFile.decodeJSONList(fd: scratch, path: "fuzz.json", window: 64, chunk: 256) {
+        guard let whole = try? ManifestFile.parse(bytes, path: "fuzz.json"),
+              windowed.objects.map(\.key.description) == whole.objects.map(\.key.description),
+              windowed.problems.map(\.description) == whole.problems.map(\.description),
+              windowed.otherKinds == whole.otherKinds else {
+            fatalError("the windowed read of a List differs from the bytes in memory")
         }
     }
 }
