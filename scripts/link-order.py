@@ -29,20 +29,6 @@ BUILD = [
 ]
 
 
-def wait_ready(http_port, proc, seconds=300):
-    for _ in range(seconds * 5):
-        if proc.poll() is not None:
-            raise SystemExit(f"sextant exited with {proc.returncode} before it was ready")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/ready", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("sextant was not ready in time")
-
-
 def dig(port, *args):
     out = subprocess.run(["dig", "+time=10", "+tries=1", "-p", str(port), "@127.0.0.1", *args],
                          capture_output=True, text=True).stdout
@@ -88,7 +74,7 @@ def demo_run(binary, work):
     p = callgrind(binary, f"{work}/demo.cg", ["serve", "--zones", os.path.join(ROOT, "zones"),
                                               "--listen", f"127.0.0.1:{dns}", "--http", f"127.0.0.1:{web}"], log)
     try:
-        wait_ready(web, p)
+        soak.wait_ready(web, p, 300)
         svc = "nginx.default.svc.clusterset.local"
         for args in ([svc, "A"], [svc, "AAAA"], [svc, "SRV"], [f"_http._tcp.{svc}", "SRV"],
                      [f"cluster1.{svc}", "A"], ["nope.default.svc.clusterset.local", "A"], ["clusterset.local", "SOA"],
@@ -114,7 +100,7 @@ def kit_run(binary, work):
     p = callgrind(binary, f"{work}/kit.cg", ["serve", "--zones", f"{work}/kit", "--listen", f"127.0.0.1:{dns}",
                                              "--http", f"127.0.0.1:{web}", "--workers", "1"], open(f"{work}/kit.log", "w"))
     try:
-        wait_ready(web, p)
+        soak.wait_ready(web, p, 300)
         print("  kit dnsperf:", dnsperf(dns, [f"svc-{i}.soak.svc.clusterset.local A" for i in range(1000)]
                                            + [f"nope-{i}.soak.svc.clusterset.local A" for i in range(50)]))
     finally:
@@ -168,7 +154,7 @@ def cluster_run(binary, work):
                        ["serve", "--kubeconfig", f"{work}/kubeconfig", "--cluster-id", "cluster1", "--connectivity", "none",
                         "--zones", f"{work}/zones", "--forward", f"127.0.0.1:{up_dns}", "--listen", f"127.0.0.1:{dns}",
                         "--http", f"127.0.0.1:{web}"], open(f"{work}/cluster.log", "w"))
-        wait_ready(web, sx)
+        soak.wait_ready(web, sx, 300)
         for i in range(0, services, 25):  # changes through the watch
             soak.control(control_port, "/apply", soak.slice_of(i, "cluster2", f"10.9.{i // 250}.{i % 250 + 1}", True))
         soak.control(control_port, "/delete", {"kind": "EndpointSlice", "namespace": soak.NS, "name": "svc-3-cluster2"})

@@ -63,6 +63,22 @@ def ask(port, name):
     return ".".join(str(b) for b in r[-4:])
 
 
+def wait_ready(http_port, proc, seconds):
+    """Until sextant's /ready says 200; exits if it dies or takes longer than `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"sextant exited with {proc.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/ready", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("sextant did not become ready")
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -113,16 +129,7 @@ def main():
                                "--listen", f"127.0.0.1:{dns_port}", "--http", f"127.0.0.1:{http_port}", "--log-level", "notice"],
                               stdout=subprocess.DEVNULL, stderr=log)
         procs.append(sx)
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/ready", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise SystemExit("sextant did not become ready")
+        wait_ready(http_port, sx, 30)
         with open(f"{d}/queries", "w") as f:
             for i in range(a.services):
                 f.write(f"svc-{i}.{NS}.svc.clusterset.local A\n")
@@ -184,7 +191,8 @@ def main():
         print(f"soak: {a.minutes:g} min, {a.services} services x 2 clusters, {applied[0]} changes ({applied[0] / seconds:.1f}/s over {seconds:.0f} s), "
               f"dnsperf {qps.group(1) if qps else '?'} QPS, sent {sent.group(1) if sent else '?'}, lost {lost.group(1) if lost else '?'} "
               f"({lost.group(2) if lost else '?'} %)")
-        print(f"soak: RSS after {a.warmup:g} min: {min(after) / 1024:.1f}-{max(after) / 1024:.1f} MiB ({flat:.1f} %); "
+        span = f"{min(after) / 1024:.1f}-{max(after) / 1024:.1f} MiB ({flat:.1f} %)" if after else "no sample (a run shorter than the warm-up and a 30 s sample)"
+        print(f"soak: RSS after {a.warmup:g} min: {span}; "
               f"log lines at warning or above: {len(logged)}; wrong answers at the end: {len(wrong)} of {a.services}")
         for l in logged[:10]:
             print("  log: " + l.rstrip())
