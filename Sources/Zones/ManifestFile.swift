@@ -274,17 +274,8 @@ public enum ManifestFile {
             }
             guard let base = buffer, readFully(fd, base, count, at: lower) else { return nil }
             let raw = UnsafeRawBufferPointer(start: base, count: count)
-            let slice = ranges[first..<last]
-            let fast = Self.fastDecode(raw, slice, offset: lower, lanes: lanes)
-            for (j, range) in slice.enumerated() {
-                switch fast[j] {
-                case .object(let o): out.objects.append(o)
-                case .otherKind: out.otherKinds += 1
-                case .undecided:
-                    let bytes = Data(UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound - lower)..<(range.upperBound - lower)]))
-                    guard let item = try? decoder.decode(JSONItem.self, from: bytes) else { return nil }
-                    add(item, label: "document 1 item \(first + j + 1)", path: path, to: &out)
-                }
+            guard decodeItems(raw, ranges, first..<last, offset: lower, lanes: lanes, decoder: decoder, path: path, into: &out) else {
+                return nil
             }
             first = last
         }
@@ -293,6 +284,27 @@ public enum ManifestFile {
         guard fstat(fd, &after) == 0, after.st_size == before.st_size, after.st_mtim.tv_sec == before.st_mtim.tv_sec,
               after.st_mtim.tv_nsec == before.st_mtim.tv_nsec else { return nil }
         return out
+    }
+
+    /// The List items `ranges[items]` of `raw` (which starts at `offset` of the file):
+    /// the fast decoder on `lanes` threads, then in order into `out`, what it is unsure
+    /// of through JSONDecoder (its rules and messages). False when JSONDecoder finds an
+    /// item that is not JSON: the caller's whole-file path says where.
+    private static func decodeItems(_ raw: UnsafeRawBufferPointer, _ ranges: [Range<Int>], _ items: Range<Int>, offset: Int, lanes: Int,
+                                    decoder: JSONDecoder, path: String, into out: inout Contents) -> Bool {
+        let slice = ranges[items]
+        let fast = fastDecode(raw, slice, offset: offset, lanes: lanes)
+        for (j, range) in slice.enumerated() {
+            switch fast[j] {
+            case .object(let o): out.objects.append(o)
+            case .otherKind: out.otherKinds += 1
+            case .undecided:
+                let bytes = Data(UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound - offset)..<(range.upperBound - offset)]))
+                guard let item = try? decoder.decode(JSONItem.self, from: bytes) else { return false }
+                add(item, label: "document 1 item \(items.lowerBound + j + 1)", path: path, to: &out)
+            }
+        }
+        return true
     }
 
     /// `count` bytes at `offset` of `fd`; false if the file ends first or a read fails.
@@ -328,17 +340,10 @@ public enum ManifestFile {
                 var last = first
                 while last < ranges.count, ranges[last].upperBound - ranges[first].lowerBound < decodeChunk { last += 1 }
                 last = min(max(last, first + 1), ranges.count)
-                let chunk = ranges[first..<last]
-                let fast = data.withUnsafeBytes { raw in Self.fastDecode(raw, chunk, offset: start, lanes: lanes) }
-                for (j, range) in chunk.enumerated() {
-                    switch fast[j] {
-                    case .object(let o): out.objects.append(o)
-                    case .otherKind: out.otherKinds += 1
-                    case .undecided:
-                        guard let item = try? decoder.decode(JSONItem.self, from: data[range]) else { return nil }
-                        add(item, label: "document 1 item \(first + j + 1)", path: path, to: &out)
-                    }
+                let decoded = data.withUnsafeBytes { raw in
+                    decodeItems(raw, ranges, first..<last, offset: start, lanes: lanes, decoder: decoder, path: path, into: &out)
                 }
+                guard decoded else { return nil }
                 first = last
             }
             return out
