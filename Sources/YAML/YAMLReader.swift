@@ -143,7 +143,7 @@ struct EventReader {
                     if let a = s.anchor {
                         let name = Self.bytes(a)
                         var json: [UInt8] = []
-                        Self.writeString(raw, to: &json)
+                        JSONWriter.string(bytes: raw, to: &json)
                         anchors[name] = json
                         scalarAnchors[name] = raw
                     }
@@ -204,7 +204,7 @@ struct EventReader {
             throw YAMLError(line: line, reason: "the key '\(String(decoding: raw, as: UTF8.self))' appears twice in one mapping")
         }
         if top.count > 0 { out.append(UInt8(ascii: ",")) }
-        Self.writeString(raw, to: &out)
+        JSONWriter.string(bytes: raw, to: &out)
         out.append(UInt8(ascii: ":"))
         top.expectKey = false
         stack[stack.count - 1] = top
@@ -233,7 +233,7 @@ struct EventReader {
         case "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float": resolve = true
         default: resolve = false
         }
-        guard resolve else { return Self.writeString(raw, to: &out) }
+        guard resolve else { return JSONWriter.string(bytes: raw, to: &out) }
         switch YAMLScalar.resolve(raw) {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
@@ -243,11 +243,7 @@ struct EventReader {
                 unrepresentable.append(out.count)
                 out += Array("null".utf8)
             }
-        default: Self.writeString(raw, to: &out)
+        default: JSONWriter.string(bytes: raw, to: &out)
         }
-    }
-
-    static func writeString(_ raw: [UInt8], to out: inout [UInt8]) {
-        JSONWriter.string(bytes: raw, to: &out)
     }
 }

@@ -255,30 +255,19 @@ public enum ManifestFile {
         var before = stat()
         guard fstat(fd, &before) == 0, (before.st_mode & S_IFMT) == S_IFREG, before.st_size > 0,
               let ranges = JSONListScanner.items(fd: fd, window: window) else { return nil }
-        var out = Contents()
-        let decoder = JSONDecoder()
-        let lanes = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
         var capacity = 0
         var buffer: UnsafeMutableRawPointer? = nil
         defer { buffer?.deallocate() }
-        var first = 0
-        while first < ranges.count {
-            var last = first
-            while last < ranges.count, ranges[last].upperBound - ranges[first].lowerBound <= chunk { last += 1 }
-            last = max(last, first + 1)
-            let lower = ranges[first].lowerBound, count = ranges[last - 1].upperBound - lower
-            if count > capacity || buffer == nil {
+        let decoded = decodeList(ranges, chunk: chunk, path: path) { span, body in
+            if span.count > capacity || buffer == nil {
                 buffer?.deallocate()
-                capacity = max(count, min(chunk, Int(before.st_size)))
+                capacity = max(span.count, min(chunk, Int(before.st_size)))
                 buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
             }
-            guard let base = buffer, readFully(fd, base, count, at: lower) else { return nil }
-            let raw = UnsafeRawBufferPointer(start: base, count: count)
-            guard decodeItems(raw, ranges, first..<last, offset: lower, lanes: lanes, decoder: decoder, path: path, into: &out) else {
-                return nil
-            }
-            first = last
+            guard let base = buffer, readFully(fd, base, span.count, at: span.lowerBound) else { return false }
+            return body(UnsafeRawBufferPointer(start: base, count: span.count))
         }
+        guard let out = decoded else { return nil }
         // Rewritten meanwhile (an editor saving during a reload): read it again whole.
         var after = stat()
         guard fstat(fd, &after) == 0, after.st_size == before.st_size, after.st_mtim.tv_sec == before.st_mtim.tv_sec,
@@ -286,25 +275,41 @@ public enum ManifestFile {
         return out
     }
 
-    /// The List items `ranges[items]` of `raw` (which starts at `offset` of the file):
-    /// the fast decoder on `lanes` threads, then in order into `out`, what it is unsure
-    /// of through JSONDecoder (its rules and messages). False when JSONDecoder finds an
-    /// item that is not JSON: the caller's whole-file path says where.
-    private static func decodeItems(_ raw: UnsafeRawBufferPointer, _ ranges: [Range<Int>], _ items: Range<Int>, offset: Int, lanes: Int,
-                                    decoder: JSONDecoder, path: String, into out: inout Contents) -> Bool {
-        let slice = ranges[items]
-        let fast = fastDecode(raw, slice, offset: offset, lanes: lanes)
-        for (j, range) in slice.enumerated() {
-            switch fast[j] {
-            case .object(let o): out.objects.append(o)
-            case .otherKind: out.otherKinds += 1
-            case .undecided:
-                let bytes = Data(UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound - offset)..<(range.upperBound - offset)]))
-                guard let item = try? decoder.decode(JSONItem.self, from: bytes) else { return false }
-                add(item, label: "document 1 item \(items.lowerBound + j + 1)", path: path, to: &out)
+    /// A List's items (`ranges`, offsets in the file) a chunk of about `chunk` bytes at a
+    /// time: `reading` hands the bytes of each chunk's span to its body. In each chunk the
+    /// fast decoder runs on every core, then the outcomes go into the contents in order,
+    /// what it is unsure of through JSONDecoder (its rules and messages). Nil when a
+    /// chunk cannot be read or JSONDecoder finds an item that is not JSON: the caller's
+    /// whole-file path says where.
+    private static func decodeList(_ ranges: [Range<Int>], chunk: Int, path: String,
+                                   reading: (Range<Int>, (UnsafeRawBufferPointer) -> Bool) -> Bool) -> Contents? {
+        var out = Contents()
+        let decoder = JSONDecoder()
+        let lanes = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        var first = 0
+        while first < ranges.count {
+            var last = first + 1
+            while last < ranges.count, ranges[last].upperBound - ranges[first].lowerBound <= chunk { last += 1 }
+            let slice = ranges[first..<last]
+            let span = slice[first].lowerBound..<slice[last - 1].upperBound
+            let read = reading(span) { raw in
+                let fast = fastDecode(raw, slice, offset: span.lowerBound, lanes: lanes)
+                for (j, range) in slice.enumerated() {
+                    switch fast[j] {
+                    case .object(let o): out.objects.append(o)
+                    case .otherKind: out.otherKinds += 1
+                    case .undecided:
+                        let bytes = Data(UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound - span.lowerBound)..<(range.upperBound - span.lowerBound)]))
+                        guard let item = try? decoder.decode(JSONItem.self, from: bytes) else { return false }
+                        add(item, label: "document 1 item \(first + j + 1)", path: path, to: &out)
+                    }
+                }
+                return true
             }
+            guard read else { return nil }
+            first = last
         }
-        return true
+        return out
     }
 
     /// `count` bytes at `offset` of `fd`; false if the file ends first or a read fails.
@@ -327,27 +332,16 @@ public enum ManifestFile {
     /// of the time and memory of a detour through `JSONSerialization`). Nil when the
     /// file is not valid JSON, so the general path reports where.
     static func decodeJSON(_ data: Data, path: String) -> Contents? {
-        var out = Contents()
         let start = data.startIndex
         if let ranges = JSONListScanner.items(in: data) {
             // A List item by item: the decoder's map is one object's, not the file's.
-            // The fast decoder first, on every core, a chunk of about `decodeChunk`
-            // bytes at a time; what it is unsure of, JSONDecoder as before, in order.
-            let decoder = JSONDecoder()
-            var first = 0
-            let lanes = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
-            while first < ranges.count {
-                var last = first
-                while last < ranges.count, ranges[last].upperBound - ranges[first].lowerBound < decodeChunk { last += 1 }
-                last = min(max(last, first + 1), ranges.count)
-                let decoded = data.withUnsafeBytes { raw in
-                    decodeItems(raw, ranges, first..<last, offset: start, lanes: lanes, decoder: decoder, path: path, into: &out)
+            return data.withUnsafeBytes { all in
+                decodeList(ranges, chunk: decodeChunk, path: path) { span, body in
+                    body(UnsafeRawBufferPointer(rebasing: all[(span.lowerBound - start)..<(span.upperBound - start)]))
                 }
-                guard decoded else { return nil }
-                first = last
             }
-            return out
         }
+        var out = Contents()
         guard let doc = try? JSONDecoder().decode(JSONDocument.self, from: data) else { return nil }
         for (i, item) in (doc.items ?? [doc.single]).enumerated() {
             add(item, label: doc.items == nil ? "document 1" : "document 1 item \(i + 1)", path: path, to: &out)
