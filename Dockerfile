@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # Sextant's image. Two stages: a release build with the Swift standard library (and
 # FoundationEssentials) linked statically, then a slim Debian holding only that binary, the
-# C libraries it loads (libldns, libyaml; libcurl with its TLS stack, opened only when an
-# API server is configured), CA certificates for the API server, and the demo zones. It runs as uid 65532 with no capability: DNS on 5353 (a
+# C libraries it loads (libyaml; libcurl with its TLS stack, opened only when an API server
+# is configured; libldns, opened only for zone files beyond the built-in reader's plain
+# subset), CA certificates for the API server, and the demo zones. It runs as uid 65532 with no capability: DNS on 5353 (a
 # Service maps 53 to it), so `docker run IMAGE` serves the demo zones on 0.0.0.0:5353,
 # with /metrics, /health, /ready and /debug/state on 0.0.0.0:9153.
 #
@@ -13,9 +14,9 @@ ARG RUN_IMAGE=debian:bookworm-slim
 
 # checkov:skip=CKV_DOCKER_7:The base images are build arguments whose defaults carry fixed tags (swift:6.3-bookworm, debian:bookworm-slim)
 FROM ${BUILD_IMAGE} AS build
-# The -dev packages of the C libraries the package links (pkg-config finds them):
-# libldns, libyaml, libcurl (its header; the library is opened at run time), and libcrypto
-# (the gateway's X25519 and SHA-256; libldns and libcurl load it anyway).
+# The -dev packages of the C libraries the package uses: libyaml (linked, pkg-config finds
+# it); the headers of libldns, libcurl and libcrypto (the gateway's X25519 and SHA-256),
+# three libraries opened at run time only when needed.
 # Versions are not pinned: the base image's release pins them (bookworm).
 # hadolint ignore=DL3008
 RUN apt-get update \
@@ -37,7 +38,7 @@ RUN swift build -c release --static-swift-stdlib --product sextant \
 FROM ${RUN_IMAGE} AS gateway
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libldns3 libcurl4 libyaml-0-2 libstdc++6 ca-certificates \
+    && apt-get install -y --no-install-recommends libldns3 libcurl4 libyaml-0-2 libssl3 ca-certificates \
        wireguard-go iptables nftables \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /
@@ -47,10 +48,11 @@ CMD ["gateway", "--help"]
 
 # The DNS server: the default target (the last stage).
 FROM ${RUN_IMAGE}
-# libstdc++ and libgcc_s: the statically linked Swift runtime still calls them.
+# libgcc_s (the base image has it): the statically linked Swift runtime's unwinder; the
+# C++ library the runtime needs is linked statically too (Package.swift).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libldns3 libcurl4 libyaml-0-2 libstdc++6 ca-certificates \
+    && apt-get install -y --no-install-recommends libldns3 libcurl4 libyaml-0-2 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /
 COPY zones /etc/sextant/zones

@@ -6,17 +6,21 @@ import PackageDescription
 // Sources/sextant/link.order, written by scripts/link-order.py) side by side. The kernel
 // maps file pages 64 KiB around each fault, so code used here and there across 11 MB of
 // text made 7.8 MiB of it resident; packed, 4.7 MiB (the 1.3 MB executed, and the private
-// functions of the static standard library, one section per file, which cannot move). `pack-relative-relocs`
+// functions of the static standard library, one section per file, which cannot move).
+// `pack-relative-relocs`
 // (DT_RELR, glibc 2.36) shrinks the 1 MB of relocations the loader reads at start to 9 KB;
 // `--no-export-dynamic` keeps the 5,700 Swift symbols SwiftPM exports from an executable
 // (for tests that import it) out of the dynamic symbol table the loader searches.
 // A stale order file costs memory, never correctness: unknown names are skipped.
+// `-L static-cxx`: the Swift runtime's `-lstdc++` takes the static archive (a linker
+// script there says so), only what the runtime uses, instead of libstdc++.so (1 MiB).
 let linkLayout = [
     "-use-ld=lld",
     "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/sextant/link.order",
     "-Xlinker", "--no-warn-symbol-ordering",
     "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
     "-Xlinker", "--no-export-dynamic",
+    "-L", "\(Context.packageDirectory)/Sources/sextant/static-cxx",
 ]
 
 let package = Package(
@@ -68,7 +72,8 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
-        .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
+        // libldns, opened with dlopen when a zone file needs it (libldns-dev for the header).
+        .target(name: "CLDNS"),
         // Reading the zones/ folder.
         .target(
             name: "Zones",
@@ -99,8 +104,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // OpenSSL's libcrypto (X25519, SHA-256): already a dependency of libcurl.
-        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // OpenSSL's libcrypto (X25519, SHA-256), opened with dlopen on the gateway's first
+        // key (libssl-dev for the header).
+        .target(name: "CCrypto"),
         // The bundled gateway: Submariner's data model, the endpoint exchange, WireGuard
         // and VXLAN cables, routes and rules over rtnetlink, the packet filter. The DNS
         // server never imports it.
@@ -146,7 +152,7 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["link.order"],
+            exclude: ["link.order", "static-cxx"],
             linkerSettings: [.unsafeFlags(linkLayout, .when(platforms: [.linux], configuration: .release))]
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),

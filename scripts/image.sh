@@ -219,6 +219,12 @@ check() {
     local missing
     missing=$(chroot "$mnt" /usr/bin/ldd /usr/local/bin/sextant 2>&1 | grep 'not found' || true)
     [ -z "$missing" ] || die "libraries missing in the image: $missing"
+    # The libraries the binary opens with dlopen when it needs them: there, and complete.
+    local lib
+    for lib in libcurl.so.4 libldns.so.3; do
+        missing=$(chroot "$mnt" /usr/bin/ldd "/usr/lib/$(uname -m)-linux-gnu/$lib" 2>&1 | grep -E 'not found|No such file' || true)
+        [ -z "$missing" ] || die "$lib (opened at run time) is missing or incomplete in the image: $missing"
+    done
 
     # SIGTERM ends it with status 0.
     kill -TERM "$pid"; pid=
@@ -246,12 +252,12 @@ check_gateway() {
     local gctr help tools t
     gctr=$(buildah from -q "$GATEWAY_IMAGE")
     help=$(buildah run "${ISO[@]}" "$gctr" -- /usr/local/bin/sextant gateway --help 2>&1) || { buildah rm "$gctr" >/dev/null; die "gateway --help failed: $help"; }
-    tools=$(buildah run "${ISO[@]}" "$gctr" -- sh -c 'for t in wireguard-go iptables iptables-restore nft; do command -v "$t"; done; ldd /usr/local/bin/sextant | grep -c "not found" || true' 2>&1)
+    tools=$(buildah run "${ISO[@]}" "$gctr" -- sh -c 'for t in wireguard-go iptables iptables-restore nft; do command -v "$t"; done; { ldd /usr/local/bin/sextant; for l in libcurl.so.4 libcrypto.so.3 libldns.so.3; do ldd "/usr/lib/$(uname -m)-linux-gnu/$l" 2>&1; done; } | grep -c -E "not found|No such file" || true' 2>&1)
     buildah rm "$gctr" >/dev/null
     echo "$help" | grep -q -- '--backend' || die "gateway --help printed: $help"
     for t in wireguard-go iptables iptables-restore nft; do echo "$tools" | grep -q "/$t\$" || die "$GATEWAY_IMAGE lacks $t: $tools"; done
     [ "$(echo "$tools" | tail -1)" = 0 ] || die "libraries missing in $GATEWAY_IMAGE: $tools"
-    log "ok   gateway image: gateway --help, wireguard-go, iptables, nft, no missing library"
+    log "ok   gateway image: gateway --help, wireguard-go, iptables, nft, no missing library (libcurl, libcrypto, libldns included)"
     echo "image $GATEWAY_IMAGE: $(buildah images --format '{{.Size}}' "$GATEWAY_IMAGE" | awk 'NR == 1')"
 }
 

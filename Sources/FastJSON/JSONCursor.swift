@@ -169,7 +169,7 @@ package struct JSONCursor {
             let b = base[at]
             if b == UInt8(ascii: "\"") {
                 at += 1
-                guard Self.validUTF8(UnsafeRawBufferPointer(start: out, count: out.count)) else { return nil }
+                guard out.withUnsafeBytes({ Self.validUTF8($0) }) else { return nil }
                 return String(decoding: out, as: UTF8.self)
             }
             if b < 0x20 { return nil }

@@ -1,17 +1,25 @@
+import AnswerTable
 import DNSWire
 import FuzzSupport
 import Zones
 
-/// A zone file (origin example.org) through libldns and the zone checks: loaded, or one
-/// clear error; never a crash.
+/// A zone file (origin example.org) through both readers and the zone checks: loaded, or
+/// one clear error; never a crash. What Sextant's own reader reads (`ZoneFile.plain`)
+/// must be exactly what libldns reads from the same bytes.
 func fuzzOne(_ input: UnsafeRawBufferPointer) {
     guard let origin = try? DNSName("example.org") else { return }
-    do {
-        // In memory (fmemopen): libldns and the checks, not a file per input.
-        let z = try ZoneFile.parse(Array(input), path: "fuzz.zone", origin: origin)
+    let bytes = Array(input)
+    // libldns in memory (fmemopen), not a file per input.
+    let ldns = Result { () throws(ZoneFileError) -> ZoneContent in try ZoneFile.parseWithLDNS(bytes, path: "fuzz.zone", origin: origin) }
+    switch ldns {
+    case .success(let z):
         guard z.soa.type == .soa else { fatalError("a zone without its SOA") }
-    } catch {
+    case .failure(let error):
         guard !error.reason.isEmpty else { fatalError("an error without a reason") }
+    }
+    if let plain = ZoneFile.plain(bytes, path: "fuzz.zone", origin: origin) {
+        guard case .success(let z) = ldns else { fatalError("the plain reader read a file libldns refuses: \(ldns)") }
+        guard plain == z else { fatalError("the plain reader and libldns differ:\n\(plain)\n\(z)") }
     }
 }
 

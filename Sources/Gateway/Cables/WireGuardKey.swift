@@ -55,13 +55,14 @@ public struct WireGuardKey: Hashable, Sendable {
 
     /// The public key of this private key (X25519 base-point multiplication, libcrypto).
     public func publicKey() throws(GatewayError) -> WireGuardKey {
-        guard let pkey = bytes.withUnsafeBufferPointer({ EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nil, $0.baseAddress, 32) }) else {
+        try Self.loadCrypto()
+        guard let pkey = bytes.withUnsafeBufferPointer({ ccrypto_x25519_private_key($0.baseAddress, 32) }) else {
             throw GatewayError("libcrypto: cannot load an X25519 private key")
         }
-        defer { EVP_PKEY_free(pkey) }
+        defer { ccrypto_pkey_free(pkey) }
         var out = [UInt8](repeating: 0, count: 32)
         var len = 32
-        guard EVP_PKEY_get_raw_public_key(pkey, &out, &len) == 1, len == 32 else {
+        guard ccrypto_pkey_get_raw_public_key(pkey, &out, &len) == 1, len == 32 else {
             throw GatewayError("libcrypto: cannot derive the X25519 public key")
         }
         return WireGuardKey(unchecked: out)
@@ -69,11 +70,17 @@ public struct WireGuardKey: Hashable, Sendable {
 
     /// Submariner's pre-shared key: SHA-256 of the PSK text (`"default psk"` by default).
     public static func presharedKey(from text: [UInt8]) throws(GatewayError) -> WireGuardKey {
+        try loadCrypto()
         var out = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 0
-        let ok = text.withUnsafeBufferPointer { EVP_Digest($0.baseAddress, $0.count, &out, &len, EVP_sha256(), nil) }
+        let ok = text.withUnsafeBufferPointer { ccrypto_sha256($0.baseAddress, $0.count, &out, &len) }
         guard ok == 1, len == 32 else { throw GatewayError("libcrypto: SHA-256 failed") }
         return WireGuardKey(unchecked: out)
+    }
+
+    /// libcrypto is opened on the first key (not linked: the DNS server never needs it).
+    static func loadCrypto() throws(GatewayError) {
+        if let failure = ccrypto_load() { throw GatewayError(String(cString: failure)) }
     }
 }
 
