@@ -199,13 +199,17 @@ public final class ClusterSetStore {
     /// a reload): that source's objects that are gone are deleted, the others upserted.
     /// Other sources' objects stay.
     public func replaceAll(of kinds: Set<ObjectKind>, with list: [KubeObject], source: ObjectSource = .manifests) {
-        let keep = Set(list.map(\.key))
-        let gone = entries.indexes.compactMap { i -> ObjectKey? in
-            let e = entries[i]
-            let key = e.object.key
-            return kinds.contains(key.kind) && !keep.contains(key) && e.source == source ? key : nil
+        if entries.count > 0 {
+            let keep = Set(list.map(\.key))
+            let gone = entries.indexes.compactMap { i -> ObjectKey? in
+                let e = entries[i]
+                let key = e.object.key
+                return kinds.contains(key.kind) && !keep.contains(key) && e.source == source ? key : nil
+            }
+            for key in gone { apply(.delete(key)) }
         }
-        for key in gone { apply(.delete(key)) }
+        // About the size the table will have (this source's objects replaced).
+        entries.reserve(max(entries.count, list.count))
         for o in list { apply(.upsert(o), source: source) }
     }
 

@@ -128,9 +128,21 @@ struct ObjectTable {
         count = 0
     }
 
-    private mutating func grow() {
+    /// Room for `total` entries: a first LIST or load of n objects then rehashes nothing
+    /// on the way (growing by doubling rehashed a million slots for 400,100 objects, 8 %
+    /// of the start-up at 100,000 services), to the index size growing would reach.
+    mutating func reserve(_ total: Int) {
+        entries.reserveCapacity(total)
+        var size = max(16, slots.count)
+        while total * 2 > size { size *= 2 }
+        if size > slots.count { rehash(to: size) }
+    }
+
+    private mutating func grow() { rehash(to: max(16, slots.count * 2)) }
+
+    private mutating func rehash(to size: Int) {
         let old = slots
-        slots = [UInt32](repeating: 0, count: max(16, old.count * 2))
+        slots = [UInt32](repeating: 0, count: size)
         let mask = slots.count - 1
         for s in old where s != 0 {
             var i = home(s, mask: mask)

@@ -46,4 +46,20 @@ import Testing
         // Indexes of removed entries are reused.
         #expect(table.indexes.max().map { Int($0) < 3_000 } == true)
     }
+
+    /// Reserving room (a first LIST or load) and reserving again with entries held, in
+    /// the middle of inserts: every entry is still found, nothing else is.
+    @Test func reserveKeepsEveryEntryFindable() {
+        var table = ObjectTable()
+        func object(_ n: Int) -> KubeObject { clusterSlice("svc\(n)", "ns\(n % 5)", cluster: "c\(n % 3)", address: "10.0.0.1") }
+        table.reserve(1_000)
+        var indexes: [Int: ObjectTable.Index] = [:]
+        for n in 0..<700 { indexes[n] = table.insert(ObjectTable.Entry(object: object(n), source: .manifests, kind: .slice, cluster: 0)) }
+        table.reserve(5_000)  // a rehash with 700 entries in it
+        table.reserve(10)     // never shrinks
+        for n in 700..<3_000 { indexes[n] = table.insert(ObjectTable.Entry(object: object(n), source: .manifests, kind: .slice, cluster: 0)) }
+        #expect(table.count == 3_000)
+        for n in 0..<3_000 { #expect(table.find(object(n).key) == indexes[n]) }
+        for n in 3_000..<3_100 { #expect(table.find(object(n).key) == nil) }
+    }
 }
