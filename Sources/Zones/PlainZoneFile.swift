@@ -14,7 +14,7 @@ import DNSWire
 /// on anything else: escapes, other types and classes, TTL units, relative `$ORIGIN`,
 /// names near the length limits, and every error. libldns then reads the file
 /// (`ZoneFile`), so what is accepted, and the message for what is not, stay libldns's.
-/// `ZoneFileReaderTests` and the fuzz target `FuzzZoneFile` hold the two readers equal.
+/// `PlainZoneFileTests` and the fuzz target `FuzzZoneFile` hold the two readers equal.
 enum PlainZoneFile {
     /// The records in file order, or nil when libldns must read the file.
     static func records(_ text: [UInt8], origin: DNSName, defaultTTL: UInt32) -> [ResourceRecord]? {
