@@ -7,8 +7,8 @@ import PackageDescription
 // maps file pages 64 KiB around each fault, so code used here and there across 11 MB of
 // text made 7.8 MiB of it resident; packed, 4.7 MiB (the 1.3 MB executed, and the private
 // functions of the static standard library, one section per file, which cannot move).
-// `pack-relative-relocs`
-// (DT_RELR, glibc 2.36) shrinks the 1 MB of relocations the loader reads at start to 9 KB;
+// `pack-relative-relocs` (DT_RELR, glibc 2.36) shrinks the 1 MB of relocations the
+// loader reads at start to 9 KB;
 // `--no-export-dynamic` keeps the 5,700 Swift symbols SwiftPM exports from an executable
 // (for tests that import it) out of the dynamic symbol table the loader searches.
 // A stale order file costs memory, never correctness: unknown names are skipped.

@@ -150,13 +150,8 @@ enum PlainZoneFile {
             if blankOwner {
                 owner = previous ?? origin
             } else {
-                let word = line[firstWord]
-                if word.elementsEqual([UInt8(ascii: "@")]) {
-                    owner = origin
-                } else {
-                    guard let n = name(word) else { return false }
-                    owner = n
-                }
+                guard let n = nameOrOrigin(line[firstWord]) else { return false }
+                owner = n
                 previous = owner
                 words.removeFirst()
             }
@@ -260,16 +255,15 @@ enum PlainZoneFile {
             return .bytes(out)
         }
 
-        /// A name in record data: `@` is the origin, a relative name gets the origin.
+        /// A name in record data.
         func target(_ word: ArraySlice<UInt8>) -> DNSName? {
-            let wire: [UInt8]
-            if word.elementsEqual([UInt8(ascii: "@")]) {
-                wire = origin
-            } else {
-                guard let w = name(word) else { return nil }
-                wire = w
-            }
-            return try? DNSName(wire: wire)
+            nameOrOrigin(word).flatMap { try? DNSName(wire: $0) }
+        }
+
+        /// An owner or a name in record data: `@` is the origin, any other name as
+        /// `name` reads it.
+        func nameOrOrigin(_ word: ArraySlice<UInt8>) -> [UInt8]? {
+            word.elementsEqual([UInt8(ascii: "@")]) ? origin : name(word)
         }
 
         /// Wire form of a name as written, relative to the current origin. Letters,

@@ -24,15 +24,16 @@ public enum ZoneFile {
 
     /// A zone file's text already in memory; `path` only names it in errors.
     public static func parse(_ text: [UInt8], path: String, origin: DNSName) throws(ZoneFileError) -> ZoneContent {
-        if let content = plain(text, path: path, origin: origin) { return content }
+        if let content = plain(text, origin: origin) { return content }
         return try parseWithLDNS(text, path: path, origin: origin)
     }
 
     /// The zone as `PlainZoneFile` reads it, or nil when the file is libldns's to read
     /// (outside the plain subset, or not a zone Sextant serves: libldns then says why).
-    public static func plain(_ text: [UInt8], path: String, origin: DNSName) -> ZoneContent? {
+    public static func plain(_ text: [UInt8], origin: DNSName) -> ZoneContent? {
         guard let records = PlainZoneFile.records(text, origin: origin, defaultTTL: defaultTTL) else { return nil }
-        return try? assemble(records, path: path, isSOA: { $0.type == .soa }, record: { r throws(ZoneFileError) in r }, text: { "\($0.name)" })
+        // The checks' messages are never shown: libldns reads a file they refuse.
+        return try? assemble(records, path: "", isSOA: { $0.type == .soa }, record: { r throws(ZoneFileError) in r }, text: { "\($0.name)" })
     }
 
     /// The zone as libldns reads it, whatever the file holds (the fuzz target and the
