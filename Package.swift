@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "Zones",
             dependencies: [
-                "AnswerTable", "ClusterSet", "DNSWire", "CLDNS", "FastJSON", "YAML",
+                "AnswerTable", "ClusterSet", "DNSWire", "CLDNS", "FastJSON", "Locking", "YAML",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -26,9 +26,16 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         }
     }
 
+    /// An IPv4 address from its big-endian word.
+    public init(ipv4 word: UInt32) {
+        high = 0
+        low = UInt64(word)
+        isIPv6 = false
+    }
+
     public init?(_ text: String) {
-        if let v4 = IPv4Text.parse(text) {
-            self.init(bytes: v4)
+        if let v4 = IPv4Text.parseWord(text) {
+            self.init(ipv4: v4)
         } else if let v6 = IPv6Text.parse(text) {
             self.init(bytes: v6)
         } else {

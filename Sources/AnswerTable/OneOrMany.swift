@@ -5,29 +5,31 @@
 /// 96-byte heap blocks each, kept for the object's lifetime (about 250 bytes per
 /// service of three clusters).
 public struct OneOrMany<Element>: RandomAccessCollection, ExpressibleByArrayLiteral {
-    fileprivate enum Storage {
+    // Inlinable, so that other modules (the store reads endpoints and addresses of
+    // every object) get specialized code, not generic calls that look metadata up.
+    @usableFromInline enum Storage {
         case one(Element)
         /// None, or two and more.
         case list([Element])
     }
 
-    private var storage: Storage
+    @usableFromInline var storage: Storage
 
-    public init(_ elements: [Element]) {
+    @inlinable public init(_ elements: [Element]) {
         storage = elements.count == 1 ? .one(elements[0]) : .list(elements)
     }
 
-    public init(arrayLiteral elements: Element...) { self.init(elements) }
+    @inlinable public init(arrayLiteral elements: Element...) { self.init(elements) }
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int {
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int {
         switch storage {
         case .one: return 1
         case .list(let l): return l.count
         }
     }
 
-    public subscript(position: Int) -> Element {
+    @inlinable public subscript(position: Int) -> Element {
         switch storage {
         case .one(let e):
             precondition(position == 0, "index out of range")
@@ -37,7 +39,7 @@ public struct OneOrMany<Element>: RandomAccessCollection, ExpressibleByArrayLite
     }
 
     /// Appends one element (tests and programmatic objects; decoding builds whole lists).
-    public mutating func append(_ e: Element) {
+    @inlinable public mutating func append(_ e: Element) {
         switch storage {
         case .one(let first): storage = .list([first, e])
         case .list(let l): self = OneOrMany(l + [e])
@@ -46,7 +48,7 @@ public struct OneOrMany<Element>: RandomAccessCollection, ExpressibleByArrayLite
 }
 
 extension OneOrMany: Equatable where Element: Equatable {
-    public static func == (a: OneOrMany, b: OneOrMany) -> Bool { a.elementsEqual(b) }
+    @inlinable public static func == (a: OneOrMany, b: OneOrMany) -> Bool { a.elementsEqual(b) }
 }
 
 extension OneOrMany: Sendable where Element: Sendable {}

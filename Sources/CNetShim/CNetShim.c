@@ -1,8 +1,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <link.h>
 #include <malloc.h>
+#include <sys/mman.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 #include "CNetShim.h"
@@ -21,6 +28,114 @@ int cns_sendmmsg(int fd, struct cns_mmsghdr *vec, unsigned int vlen, int flags) 
 int cns_errno(void) { return errno; }
 
 int cns_malloc_trim(void) { return malloc_trim(0); }
+
+// A segment is dropped only when nothing in it can differ from the file: loaded
+// without PF_W (so neither relocated nor RELRO, which lives in a writable segment) and
+// in an object without text relocations. Only whole pages inside it are dropped.
+static int cns_has_textrel(const struct dl_phdr_info *info) {
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_DYNAMIC) continue;
+        for (const ElfW(Dyn) *d = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr); d->d_tag != DT_NULL; d++) {
+            if (d->d_tag == DT_TEXTREL) return 1;
+            if (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_TEXTREL)) return 1;
+        }
+    }
+    return 0;
+}
+
+static int cns_release_object(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    size_t *released = data;
+    const char *name = info->dlpi_name;
+    // The vDSO is the kernel's mapping, not a file's.
+    if (name != NULL && strstr(name, "linux-vdso") != NULL) return 0;
+    if (cns_has_textrel(info)) return 0;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) || ph->p_filesz < ph->p_memsz) continue;
+        uintptr_t start = (info->dlpi_addr + ph->p_vaddr + page - 1) & ~(page - 1);
+        uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_filesz) & ~(page - 1);
+        if (end <= start) continue;
+        if (madvise((void *)start, end - start, MADV_DONTNEED) == 0) *released += end - start;
+    }
+    return 0;
+}
+
+// A debugger's breakpoints are bytes written into this process's copy of the code:
+// dropped with the pages, they would be lost silently. Nothing is dropped while traced.
+static int cns_is_traced(void) {
+    FILE *f = fopen("/proc/self/status", "re");
+    if (f == NULL) return 0;
+    char line[256];
+    int traced = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "TracerPid:", 10) == 0) {
+            traced = atoi(line + 10) != 0;
+            break;
+        }
+    }
+    fclose(f);
+    return traced;
+}
+
+size_t cns_release_code_pages(void) {
+    size_t released = 0;
+    if (cns_is_traced()) return 0;
+    dl_iterate_phdr(cns_release_object, &released);
+    return released;
+}
+
+int cns_cgroup_cpu_limit(const char *proc_cgroup, const char *root) {
+    char group[512] = "";
+    FILE *f = fopen(proc_cgroup, "re");
+    if (f != NULL) {
+        char line[600];
+        while (fgets(line, sizeof line, f) != NULL) {
+            if (strncmp(line, "0::", 3) == 0) {
+                line[strcspn(line, "\n")] = 0;
+                snprintf(group, sizeof group, "%s", line + 3);
+                break;
+            }
+        }
+        fclose(f);
+    }
+    // The group's file and every ancestor's up to the root (limits nest: the smallest
+    // holds; a container in its own cgroup namespace sees its group as the root).
+    int best = 0;
+    for (;;) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s%s/cpu.max", root, group);
+        FILE *m = fopen(path, "re");
+        if (m != NULL) {
+            char quota[32] = "";
+            long period = 0;
+            int fields = fscanf(m, "%31s %ld", quota, &period);
+            fclose(m);
+            char *end = NULL;
+            long q = fields == 2 ? strtol(quota, &end, 10) : 0;
+            if (fields == 2 && period > 0 && end != quota && *end == 0 && q > 0) {
+                int cpus = (int)((q + period - 1) / period);
+                if (best == 0 || cpus < best) best = cpus;
+            }
+        }
+        char *slash = strrchr(group, '/');
+        if (slash == NULL) break;
+        *slash = 0;  // "/a/b" -> "/a" -> "" (the root, read last)
+    }
+    return best;
+}
+
+int cns_usable_cpus(void) {
+    int n = 0;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) n = CPU_COUNT(&set);
+    if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int limit = cns_cgroup_cpu_limit("/proc/self/cgroup", "/sys/fs/cgroup");
+    if (limit > 0 && limit < n) n = limit;
+    return n < 1 ? 1 : n;
+}
 
 int cns_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
 

@@ -152,7 +152,8 @@ public final class ClusterSetStore {
     public func apply(_ event: StoreEvent, source: ObjectSource = .manifests) {
         switch event {
         case .upsert(let o):
-            if let i = entries.find(o.key) {
+            let at = entries.locate(o.key)
+            if let i = at.entry {
                 // An unchanged object (a re-list, a reload) costs a comparison only.
                 if entries[i].object == o {
                     entries[i].source = source
@@ -166,7 +167,7 @@ public final class ClusterSetStore {
                 touch(nil, role, index: i)
             } else {
                 let role = classify(o)
-                let i = entries.insert(entry(o, source: source, role: role))
+                let i = entries.insert(entry(o, source: source, role: role), at: at.slot)
                 touch(nil, role, index: i)
             }
         case .delete(let key):
@@ -210,6 +211,11 @@ public final class ClusterSetStore {
         }
         // About the size the table will have (this source's objects replaced).
         entries.reserve(max(entries.count, list.count))
+        // A service per import, about: the map grows once, not by doubling (rehashing
+        // every service's key each time).
+        var imports = 0
+        for case .serviceImport in list { imports += 1 }
+        byService.reserveCapacity(byService.count + imports)
         for o in list { apply(.upsert(o), source: source) }
     }
 
@@ -415,7 +421,7 @@ public final class ClusterSetStore {
 
     /// Services compiled on one thread: below this, starting threads costs more than it saves.
     public static let parallelThreshold = 256
-    static let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    static let cores = Processors.usable
 
     /// Each service's tables (nil: none), on every core when there are many services.
     /// Objects and configuration are only read meanwhile; rotation slots are handed out

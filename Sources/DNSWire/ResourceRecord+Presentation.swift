@@ -118,24 +118,37 @@ public enum IPv4Text {
     /// (leading zeros allowed, as before). One pass over the bytes: start-up parses every
     /// endpoint's address (issue 18).
     public static func parse(_ text: String) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(4)
-        var value = 0, digits = 0
-        for b in text.utf8 {
+        guard let word = parseWord(text) else { return nil }
+        return [UInt8(truncatingIfNeeded: word >> 24), UInt8(truncatingIfNeeded: word >> 16),
+                UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
+    }
+
+    /// The address as a big-endian word, without an array (the decoders read one per
+    /// endpoint).
+    public static func parseWord(_ text: String) -> UInt32? {
+        var text = text
+        return text.withUTF8 { parseWord(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `parseWord` on the text's bytes.
+    public static func parseWord(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
+        var word: UInt32 = 0
+        var parts = 0, value: UInt32 = 0, digits = 0
+        for b in bytes {
             if b >= 0x30, b <= 0x39 {
-                value = value * 10 + Int(b - 0x30)
+                value = value * 10 + UInt32(b - 0x30)
                 digits += 1
                 guard digits <= 3 else { return nil }
-            } else if b == UInt8(ascii: "."), digits > 0, value <= 255, out.count < 3 {
-                out.append(UInt8(value))
+            } else if b == UInt8(ascii: "."), digits > 0, value <= 255, parts < 3 {
+                word = word << 8 | value
+                parts += 1
                 value = 0
                 digits = 0
             } else {
                 return nil
             }
         }
-        guard digits > 0, value <= 255, out.count == 3 else { return nil }
-        out.append(UInt8(value))
-        return out
+        guard digits > 0, value <= 255, parts == 3 else { return nil }
+        return word << 8 | value
     }
 }

@@ -141,6 +141,14 @@ package struct JSONCursor {
         return nil
     }
 
+    /// Whether `raw` lies in the input (a key `object` passed to its body points there
+    /// unless it had an escape: then into a decoded copy that ends with the call).
+    package func holds(_ raw: UnsafeRawBufferPointer) -> Bool {
+        guard let p = raw.baseAddress else { return raw.isEmpty }
+        let start = UnsafeRawPointer(base)
+        return p >= start && p + raw.count <= start + end
+    }
+
     /// A string or null: `.some(nil)` for null, nil for anything else (a decoder's
     /// `decodeIfPresent(String.self, ...)`).
     package mutating func stringOrNull() -> String?? {

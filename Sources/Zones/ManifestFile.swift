@@ -2,6 +2,7 @@ import ClusterSet
 import Dispatch
 import FoundationEssentials
 import FastJSON
+import Locking
 import YAML
 #if canImport(Glibc)
 import Glibc
@@ -285,7 +286,7 @@ public enum ManifestFile {
                                    reading: (Range<Int>, (UnsafeRawBufferPointer) -> Bool) -> Bool) -> Contents? {
         var out = Contents()
         let decoder = JSONDecoder()
-        let lanes = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        let lanes = min(4, Processors.usable)
         var first = 0
         while first < ranges.count {
             var last = first + 1

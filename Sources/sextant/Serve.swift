@@ -10,6 +10,7 @@ import DNSWire
 import Dispatch
 import Forwarder
 import KubeClient
+import Locking
 import Logging
 import OpsHTTP
 import Zones
@@ -61,7 +62,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("watch-timeout"), help: ArgumentHelp("Server-side watch timeout; drawn at random from SECONDS to twice that.", valueName: "SECONDS"))
     var watchTimeout: Int = 300
 
-    @Option(name: .long, help: ArgumentHelp("UDP sockets per address (default: one per core).", valueName: "N"))
+    @Option(name: .long, help: ArgumentHelp("UDP sockets per address (default: one per CPU this process may use: its affinity, capped by its cgroup CPU limit).", valueName: "N"))
     var workers: Int?
 
     @Option(name: .customLong("udp-io"), help: ArgumentHelp("thread (a thread per UDP socket blocks in recvmmsg) or dispatch (a Dispatch read source drains it).", valueName: "MODE"))
@@ -194,9 +195,12 @@ struct Serve: ParsableCommand {
         // The folder's contents go out of scope once the store holds them (this function
         // never returns: kept, they would pin objects a reload replaces).
         let publisher = try {
+            // The pages of what ran so far (the flags, the configuration) go before the
+            // folder is read: the start-up's peak then holds only the reading's code.
+            _ = cns_release_code_pages()
             let contents = try loader.read()
             return StorePublisher(configuration: storeConfig, zones: contents.zones, objects: contents.objects, ready: kube == nil,
-                                  releaseMemory: { _ = cns_malloc_trim() })
+                                  releaseMemory: { _ = cns_malloc_trim(); _ = cns_release_code_pages() })
         }()
         let snapshots = publisher.snapshots
         let table = snapshots.table
@@ -229,9 +233,8 @@ struct Serve: ParsableCommand {
             stateWriter = w
         }
 
-        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         var config = ServerConfiguration(
-            listen: addresses, workers: workers ?? max(1, cores),
+            listen: addresses, workers: workers ?? Processors.usable,
             tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections, udpIO: UDPIO(rawValue: udpIO) ?? .thread)
         if !allow.isEmpty { config.allow = SourceFilter(allow.compactMap { SourcePrefix(parsing: $0) }) }
         if let r = rrl { config.rateLimiter = ResponseRateLimiter(rate: r, slip: rrlSlip) }
@@ -286,6 +289,11 @@ struct Serve: ParsableCommand {
         logger.info("serving", metadata: [
             "zones": "\(zoneList)", "names": "\(table.nameCount)", "workers": "\(config.workers)",
         ])
+        // The start-up's code (flags, the folder's decoders, the first compile) is not
+        // run again while serving: its pages go back to the page cache (the kernel would
+        // drop them itself under memory pressure); what serving runs is mapped again as
+        // it runs.
+        _ = cns_release_code_pages()
         // waitForever never returns, so an optimized build may release locals before it
         // (withExtendedLifetime's fix-up comes after a return that never happens): what
         // must live as long as the process is held by a static.

@@ -87,6 +87,48 @@ import Testing
         #expect(i.ports.map(\.name) == ["http", ""])
     }
 
+    /// Labels and annotations packed from the bytes (`StringPairs.fastDecodeASCII`) or,
+    /// outside its plain case, through strings: the same packing, equal to JSONDecoder's.
+    @Test func labelsPackedFromBytesEqualTheGeneralWay() throws {
+        func meta(_ labels: String) -> String { #"{"metadata": {"name": "x", "labels": \#(labels), "annotations": \#(labels)}}"# }
+        let long = String(repeating: "v", count: 300)
+        let cases = [
+            #"{"b": "2", "a": "1", "c": "3"}"#,                                 // unsorted
+            #"{"ab": "1", "a": "2", "abc": "3", "": "4"}"#,                    // prefixes, an empty key
+            #"{"lighthouse.submariner.io/is-headless": "false", "app": "true"}"#, // common strings
+            #"{"true": "lighthouse-agent.submariner.io"}"#,                     // a common string as a key
+            #"{"k": "\#(long)"}"#,                                               // 254 bytes and more
+            #"{"café": "1", "b": "2"}"#,                                    // an escape: the general way
+            #"{"é": "1", "e": "2", "f": "ü"}"#,                                  // not ASCII: the general way
+            #"{"a\/b": "1"}"#,                                                    // an escaped key
+            "{" + (0..<20).map { #""k\#($0)": "\#($0)""# }.joined(separator: ", ") + "}", // more than 16
+            "{}",
+        ]
+        for labels in cases {
+            #expect(Self.check(meta(labels), kind: .serviceImport) == .object, "\(labels)")
+        }
+        // Duplicate keys: JSONDecoder keeps one silently; the fast path leaves it.
+        #expect(Self.check(meta(#"{"a": "1", "b": "2", "a": "3"}"#), kind: .serviceImport) == .undecided)
+        #expect(Self.check(meta(#"{"a": 1}"#), kind: .serviceImport) == .undecided)
+        let bytes = Array(meta(#"{"multicluster.kubernetes.io/source-cluster": "c2", "z": "last", "a": "first"}"#).utf8)
+        guard case .object(.serviceImport(let si)) = bytes.withUnsafeBytes({ KubeObject.fastDecode($0, kind: .serviceImport) }) else {
+            Issue.record("not read")
+            return
+        }
+        #expect(Array(si.metadata.labels).map(\.key) == ["a", "multicluster.kubernetes.io/source-cluster", "z"])
+        #expect(si.metadata.label("multicluster.kubernetes.io/source-cluster") == "c2")
+        #expect(si.metadata.annotation("z") == "last")
+    }
+
+    /// `apiVersion` is compared in place when it has no escape, else read as a string.
+    @Test func apiVersionWithAnEscapeIsReadAsAString() {
+        #expect(Self.check(#"{"apiVersion": "multicluster.x-k8s.io\/v1alpha1", "kind": "ServiceImport", "metadata": {"name": "x"}}"#) == .object)
+        #expect(Self.check(#"{"apiVersion": "discovery.k8s.io/v1", "kind": "ServiceImport", "metadata": {"name": "x"}}"#) == .otherKind)
+        // Not the usual form: asked as a string, whose rule (empty parts dropped) takes it.
+        #expect(Self.check(#"{"apiVersion": "multicluster.x-k8s.io//v1", "kind": "ServiceImport", "metadata": {"name": "x"}}"#) == .object)
+        #expect(Self.check(#"{"apiVersion": "multicluster.x-k8s.io/", "kind": "ServiceImport", "metadata": {"name": "x"}}"#) == .otherKind)
+    }
+
     @Test func otherKindsArePassedOver() {
         #expect(Self.check(#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}"#) == .otherKind)
         #expect(Self.check(#"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "g"}}"#) == .otherKind)

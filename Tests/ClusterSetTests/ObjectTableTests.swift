@@ -20,7 +20,11 @@ import Testing
         for step in 0..<20_000 {
             let n = Int(next() % 3_000)
             let o = object(n)
-            if let i = table.find(o.key) {
+            // Every other step goes through `locate` and `insert(_:at:)` (the store's
+            // upsert), the others through `find` and `insert`.
+            let located = step % 2 == 0 ? table.locate(o.key) : nil
+            let found = located != nil ? located?.entry : table.find(o.key)
+            if let i = found {
                 #expect(model[o.key] == i)
                 if next() % 2 == 0 {
                     let gone = table.remove(at: i)
@@ -31,7 +35,8 @@ import Testing
                 }
             } else {
                 #expect(model[o.key] == nil)
-                let i = table.insert(ObjectTable.Entry(object: o, source: .manifests, kind: .ignored, cluster: 0))
+                let entry = ObjectTable.Entry(object: o, source: .manifests, kind: .ignored, cluster: 0)
+                let i = located.map { table.insert(entry, at: $0.slot) } ?? table.insert(entry)
                 model[o.key] = i
             }
         }

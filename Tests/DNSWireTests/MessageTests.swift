@@ -133,4 +133,20 @@ import Testing
         #expect(IPv4Text.parse("256.0.0.1") == nil)
         #expect(IPv4Text.parse("1.2.3") == nil)
     }
+
+    /// The word form (the decoders' path) and the byte form agree, edge cases included.
+    @Test func ipv4TextAsAWord() {
+        let good: [(String, UInt32)] = [("10.0.0.1", 0x0A00_0001), ("255.255.255.255", 0xFFFF_FFFF), ("0.0.0.0", 0),
+                                        ("010.001.000.009", 0x0A01_0009), ("192.0.2.72", 0xC000_0248)]
+        for (text, word) in good {
+            #expect(IPv4Text.parseWord(text) == word, "\(text)")
+            #expect(Array(text.utf8).withUnsafeBytes { IPv4Text.parseWord($0) } == word, "\(text)")
+            #expect(IPv4Text.parse(text) == [UInt8(word >> 24), UInt8(word >> 16 & 0xFF), UInt8(word >> 8 & 0xFF), UInt8(word & 0xFF)])
+        }
+        for bad in ["", ".", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.256", "1..2.3", "1.2.3.", ".1.2.3", "0001.2.3.4",
+                    "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4", "::1", "1.2.3.4/24", "١.2.3.4"] {
+            #expect(IPv4Text.parseWord(bad) == nil, "\(bad)")
+            #expect(IPv4Text.parse(bad) == nil, "\(bad)")
+        }
+    }
 }

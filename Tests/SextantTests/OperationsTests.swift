@@ -187,6 +187,31 @@ import Testing
         #expect(lines.contains { $0.contains("\"message\":\"serving\"") && $0.contains("\"workers\":") })
     }
 
+    /// Without `--workers`, one UDP worker per CPU the process may use: pinned to one
+    /// CPU (`taskset`, as a cpuset or a cgroup CPU limit of 1 would), one worker, not
+    /// one per CPU of the machine.
+    @Test func workersFollowTheCPUsTheProcessMayUse() throws {
+        func workers(cpus: String) throws -> String? {
+            let log = NSTemporaryDirectory() + "sextant-workers-\(getpid())-\(UUID().uuidString.prefix(8)).log"
+            defer { unlink(log) }
+            let p = try SpawnedProcess(["/usr/bin/taskset", "-c", cpus, SextantProcess.binary, "serve", "--zones", repositoryZones,
+                                        "--listen", "127.0.0.1:0", "--http", "off"], log: log)
+            defer { p.stop() }
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                if let line = text.split(separator: "\n").first(where: { $0.contains(" serving") }),
+                   let r = line.range(of: "workers=") {
+                    return line[r.upperBound...].split(separator: " ").first.map(String.init)
+                }
+                usleep(50_000)
+            }
+            return nil
+        }
+        #expect(try workers(cpus: "0") == "1")
+        if sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 { #expect(try workers(cpus: "0,1") == "2") }
+    }
+
     @Test func theEndpointsLimitsAndErrors() throws {
         let s = try SextantProcess(["--zones", repositoryZones])
         #expect(try s.http("/nope").status == 404)

@@ -1,4 +1,5 @@
 import AnswerTable
+import DNSWire
 import FastJSON
 import Glibc
 
@@ -24,7 +25,9 @@ extension KubeObject {
     ///   items may lack `kind`); nil to take it from `apiVersion` and `kind`.
     public static func fastDecode(_ json: UnsafeRawBufferPointer, kind known: ObjectKind? = nil) -> FastDecoded {
         var c = JSONCursor(json)
-        var apiVersion: String?, kindText: String?
+        // `apiVersion` as its bytes when it has no escape (read in place: a heap string
+        // per object otherwise), else as a string.
+        var apiVersion: String?, apiVersionBytes: UnsafeRawBufferPointer?, kindText: String?
         var metadata = -1, spec = -1, addressType = -1, endpoints = -1, ports = -1
         var seen: UInt8 = 0
         // `metadata` is read when it comes (its reading does not depend on the kind); the
@@ -43,8 +46,13 @@ extension KubeObject {
                 kindText = k
             case 10 where key.equals("apiVersion"):
                 bit = 2
-                guard let v = c.stringOrNull() else { return false }
-                apiVersion = v
+                if let raw = c.rawString() {
+                    apiVersionBytes = raw
+                } else {
+                    guard let v = c.stringOrNull() else { return false }
+                    apiVersion = v
+                    apiVersionBytes = nil
+                }
             case 8 where key.equals("metadata"):
                 guard seen & 4 == 0, let m = ObjectMeta.fastDecode(&c) else { return false }
                 seen |= 4
@@ -68,7 +76,13 @@ extension KubeObject {
         if let known {
             kind = known
         } else {
-            guard let k = Self.kind(apiVersion: apiVersion ?? "", kind: kindText ?? "") else { return .otherKind }
+            let k: ObjectKind?
+            if let raw = apiVersionBytes {
+                k = Self.kind(apiVersion: raw, kind: kindText ?? "")
+            } else {
+                k = Self.kind(apiVersion: apiVersion ?? "", kind: kindText ?? "")
+            }
+            guard let k else { return .otherKind }
             kind = k
         }
         func at(_ offset: Int) -> JSONCursor {
@@ -119,6 +133,20 @@ extension KubeObject {
     }
 }
 
+extension KubeObject {
+    /// `kind(apiVersion:kind:)` on `apiVersion`'s bytes: the usual `group/version` is
+    /// compared in place; anything else is made a string and asked the usual way.
+    static func kind(apiVersion raw: UnsafeRawBufferPointer, kind: String) -> ObjectKind? {
+        guard let k = ObjectKind(rawValue: kind) else { return nil }
+        var group = k.group
+        let usual = group.withUTF8 { g in
+            raw.count > g.count + 1 && raw.prefix(g.count).elementsEqual(g)
+                && raw[g.count] == UInt8(ascii: "/") && !raw[(g.count + 1)...].contains(UInt8(ascii: "/"))
+        }
+        return usual ? k : Self.kind(apiVersion: String(decoding: raw, as: UTF8.self), kind: kind)
+    }
+}
+
 extension ObjectMeta {
     /// `init(from:)`'s rules: a name is required, the rest may be absent or null; label
     /// and annotation values other than strings are left to the slow path.
@@ -128,6 +156,9 @@ extension ObjectMeta {
         var seen: UInt8 = 0
         func pairs(_ c: inout JSONCursor) -> StringPairs? {
             if c.takeNull() { return StringPairs() }
+            let save = c.at
+            if let plain = StringPairs.fastDecodeASCII(&c) { return plain }
+            c.at = save
             var found: [(key: String, value: String)] = []
             guard c.object({ key, c in
                 guard let v = c.string() else { return false }
@@ -306,13 +337,20 @@ extension IPAddress {
     /// none; a text that is no address is left to the slow path (its message).
     static func fastDecodeList(_ c: inout JSONCursor) -> [IPAddress]? {
         if c.takeNull() { return [] }
-        guard let texts = c.strings() else { return nil }
         var out: [IPAddress] = []
-        out.reserveCapacity(texts.count)
-        for t in texts {
-            guard let ip = IPAddress(t) else { return nil }
+        // An IPv4 address is read from its bytes; anything else is made a string first
+        // (an escape, an IPv6 address), as `IPAddress(_:)` reads it.
+        guard c.array({ c in
+            let save = c.at
+            if let raw = c.rawString(), let word = IPv4Text.parseWord(raw) {
+                out.append(IPAddress(ipv4: word))
+                return true
+            }
+            c.at = save
+            guard let text = c.string(), let ip = IPAddress(text) else { return false }
             out.append(ip)
-        }
+            return true
+        }) else { return nil }
         return out
     }
 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Labels or annotations: a handful of key/value pairs packed into one byte array.
 ///
 /// The store holds every object it watches for as long as it exists, and an
@@ -39,8 +41,20 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
     /// Pairs in any order; nil when a key appears twice (the fast decoder leaves such
     /// an object to JSONDecoder).
     init?(uniquePairs pairs: [Element]) {
-        let sorted = pairs.count < 2 ? pairs : pairs.sorted { $0.key < $1.key }
-        for i in sorted.indices.dropFirst() where sorted[i].key == sorted[i - 1].key { return nil }
+        // A handful of pairs, often in order already (the API server writes map keys
+        // sorted): sorted in place by insertion, no second array. Many pairs (an object
+        // may carry thousands) are sorted the usual way, not in quadratic time.
+        var sorted = pairs.count <= 16 ? pairs : pairs.sorted { $0.key < $1.key }
+        var i = 1
+        while i < sorted.count {
+            var j = i
+            while j > 0, sorted[j].key < sorted[j - 1].key {
+                sorted.swapAt(j, j - 1)
+                j -= 1
+            }
+            if j > 0, sorted[j].key == sorted[j - 1].key { return nil }
+            i += 1
+        }
         self.init(sortedPairs: sorted)
     }
 
@@ -118,15 +132,55 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
         "false",
     ]
 
+    /// A bit per length (in UTF-8 bytes) of the common strings, all shorter than 64.
+    static let commonLengths: UInt64 = common.reduce(0) { mask, s in
+        precondition(s.utf8.count < 64, "a common string of 64 bytes or more")
+        return mask | 1 << UInt64(s.utf8.count)
+    }
+
+    /// The common strings' UTF-8 bytes, for `Packed.commonIndex(matching:)`.
+    static let commonBytes: [[UInt8]] = common.map { Array($0.utf8) }
+
     /// One string in `bytes`: `0xFF, i` for `common[i]`; `0xFE` and a four-byte
     /// little-endian length before a string of 254 bytes or more; else a one-byte length.
     enum Packed {
         static let commonTag: UInt8 = 0xFF
         static let longTag: UInt8 = 0xFE
 
+        /// The index of the common string with `s`'s UTF-8 bytes, if one is.
         static func commonIndex(_ s: String) -> Int? {
-            let n = s.utf8.count
-            return common.firstIndex { $0.utf8.count == n && $0 == s }
+            var s = s
+            return s.withUTF8 { commonIndex(matching: UnsafeRawBufferPointer($0)) }
+        }
+
+        /// The index of the common string whose UTF-8 bytes are `raw`, if one is. Only
+        /// strings of a common string's length are compared (most are not).
+        static func commonIndex(matching raw: UnsafeRawBufferPointer) -> Int? {
+            let n = raw.count
+            guard n < 64, commonLengths & (1 << UInt64(n)) != 0, let base = raw.baseAddress else { return nil }
+            let bytes = commonBytes
+            for i in bytes.indices where bytes[i].count == n {
+                if bytes[i].withUnsafeBytes({ $0.baseAddress.map { memcmp($0, base, n) } }) == 0 { return i }
+            }
+            return nil
+        }
+
+        /// Appends a string given as its UTF-8 bytes (the fast decoder's, without a
+        /// `String`; `append(_:to:)` for a `String`).
+        static func append(bytes raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+            if let i = commonIndex(matching: raw) {
+                out.append(commonTag)
+                out.append(UInt8(i))
+                return
+            }
+            let n = raw.count
+            if n < Int(longTag) {
+                out.append(UInt8(n))
+            } else {
+                out.append(longTag)
+                for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: n >> (8 * k))) }
+            }
+            out.append(contentsOf: raw)
         }
 
         static func size(_ s: String) -> Int {
@@ -136,19 +190,8 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
         }
 
         static func append(_ s: String, to out: inout [UInt8]) {
-            if let i = commonIndex(s) {
-                out.append(commonTag)
-                out.append(UInt8(i))
-                return
-            }
-            let n = s.utf8.count
-            if n < Int(longTag) {
-                out.append(UInt8(n))
-            } else {
-                out.append(longTag)
-                for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: n >> (8 * k))) }
-            }
-            out.append(contentsOf: s.utf8)
+            var s = s
+            s.withUTF8 { append(bytes: UnsafeRawBufferPointer($0), to: &out) }
         }
 
         /// The bytes of the string at `at` (a range of `bytes`, or a common string's
