@@ -72,8 +72,11 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
+        // A C library opened with dlopen on first use, its functions resolved into a table
+        // (libcurl, libldns, libcrypto: a process that never needs one never maps it).
+        .target(name: "CLibrary"),
         // libldns, opened with dlopen when a zone file needs it (libldns-dev for the header).
-        .target(name: "CLDNS"),
+        .target(name: "CLDNS", dependencies: ["CLibrary"]),
         // Reading the zones/ folder.
         .target(
             name: "Zones",
@@ -87,7 +90,7 @@ let package = Package(
         // libcurl, wrapped once (typed setopt wrappers: the C functions are variadic) and
         // loaded with dlopen on first use: a server without an API server never maps it.
         // Its header comes from libcurl4-openssl-dev.
-        .target(name: "CCurl"),
+        .target(name: "CCurl", dependencies: ["CLibrary"]),
         // Kubernetes API access: kubeconfig, in-cluster, LIST + WATCH. Knows nothing of DNS.
         .target(
             name: "KubeClient",
@@ -106,7 +109,7 @@ let package = Package(
         ),
         // OpenSSL's libcrypto (X25519, SHA-256), opened with dlopen on the gateway's first
         // key (libssl-dev for the header).
-        .target(name: "CCrypto"),
+        .target(name: "CCrypto", dependencies: ["CLibrary"]),
         // The bundled gateway: Submariner's data model, the endpoint exchange, WireGuard
         // and VXLAN cables, routes and rules over rtnetlink, the packet filter. The DNS
         // server never imports it.

@@ -63,21 +63,30 @@ static int cns_release_object(struct dl_phdr_info *info, size_t size, void *data
     return 0;
 }
 
-// A debugger's breakpoints are bytes written into this process's copy of the code:
-// dropped with the pages, they would be lost silently. Nothing is dropped while traced.
-static int cns_is_traced(void) {
-    FILE *f = fopen("/proc/self/status", "re");
+// The rest of the first line of a text file (/proc) that starts with `prefix`, without
+// its newline, into `out`; 0 when the file cannot be read or has no such line.
+static int cns_line_after(const char *path, const char *prefix, char *out, size_t size) {
+    FILE *f = fopen(path, "re");
     if (f == NULL) return 0;
-    char line[256];
-    int traced = 0;
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "TracerPid:", 10) == 0) {
-            traced = atoi(line + 10) != 0;
-            break;
+    char line[600];
+    size_t n = strlen(prefix);
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, prefix, n) == 0) {
+            line[strcspn(line, "\n")] = 0;
+            snprintf(out, size, "%s", line + n);
+            found = 1;
         }
     }
     fclose(f);
-    return traced;
+    return found;
+}
+
+// A debugger's breakpoints are bytes written into this process's copy of the code:
+// dropped with the pages, they would be lost silently. Nothing is dropped while traced.
+static int cns_is_traced(void) {
+    char tracer[64];
+    return cns_line_after("/proc/self/status", "TracerPid:", tracer, sizeof tracer) && atoi(tracer) != 0;
 }
 
 size_t cns_release_code_pages(void) {
@@ -88,19 +97,8 @@ size_t cns_release_code_pages(void) {
 }
 
 int cns_cgroup_cpu_limit(const char *proc_cgroup, const char *root) {
-    char group[512] = "";
-    FILE *f = fopen(proc_cgroup, "re");
-    if (f != NULL) {
-        char line[600];
-        while (fgets(line, sizeof line, f) != NULL) {
-            if (strncmp(line, "0::", 3) == 0) {
-                line[strcspn(line, "\n")] = 0;
-                snprintf(group, sizeof group, "%s", line + 3);
-                break;
-            }
-        }
-        fclose(f);
-    }
+    char group[512] = "";  // stays empty (the root) without a cgroup v2 line
+    cns_line_after(proc_cgroup, "0::", group, sizeof group);
     // The group's file and every ancestor's up to the root (limits nest: the smallest
     // holds; a container in its own cgroup namespace sees its group as the root).
     int best = 0;

@@ -77,12 +77,6 @@ struct ObjectTable {
         return probe(key).entry
     }
 
-    /// Adds an entry whose key is not held yet (`find` said so); returns its index.
-    mutating func insert(_ entry: Entry) -> Index {
-        if (count + 1) * 2 > slots.count { grow() }
-        return insert(entry, at: probe(entry.object.key).slot)
-    }
-
     /// Where `key`'s entry is, or the empty slot `insert(_:at:)` fills: one probe (and
     /// one key made and hashed) for an upsert, not one to find and one to insert. The
     /// index grows first when one more entry would need it.
@@ -91,7 +85,8 @@ struct ObjectTable {
         return probe(key)
     }
 
-    /// Adds an entry in the empty slot `locate` gave for its key (nothing changed since).
+    /// Adds an entry in the empty slot `locate` gave for its key (nothing changed since);
+    /// returns its index.
     mutating func insert(_ entry: Entry, at slot: Int) -> Index {
         let index: Index
         if let reused = freeIndexes.popLast() {

@@ -5,6 +5,7 @@ import CLDNS
 import AnswerTable
 import ClusterSet
 import DNSWire
+import Locking
 
 /// Reads one RFC 1035 master file and checks it is a zone Sextant can serve.
 ///
@@ -57,20 +58,11 @@ public enum ZoneFile {
 
     /// The whole file (zone files are read whole, as Knot and NSD do).
     static func contents(_ path: String) throws(ZoneFileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ZoneFileError(path: path, reason: "cannot open: \(SystemText.errno())") }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                out += chunk[0..<n]
-            } else if n == 0 {
-                return out
-            } else if errno != EINTR {
-                throw ZoneFileError(path: path, reason: "cannot read: \(SystemText.errno())")
-            }
+        switch FileBytes.read(path) {
+        case .success(let bytes): return bytes
+        case .failure(.open(let e)): throw ZoneFileError(path: path, reason: "cannot open: \(SystemText.describe(e))")
+        case .failure(.read(let e)): throw ZoneFileError(path: path, reason: "cannot read: \(SystemText.describe(e))")
+        case .failure(.tooLarge): throw ZoneFileError(path: path, reason: "cannot read: too large")
         }
     }
 
@@ -202,8 +194,7 @@ extension String {
 }
 
 enum SystemText {
-    static func errno() -> String {
-        let e = Glibc.errno
-        return strerror(e).map { String(cString: $0) } ?? "errno \(e)"
-    }
+    static func errno() -> String { describe(Glibc.errno) }
+
+    static func describe(_ e: Int32) -> String { strerror(e).map { String(cString: $0) } ?? "errno \(e)" }
 }

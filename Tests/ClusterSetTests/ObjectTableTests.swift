@@ -20,11 +20,9 @@ import Testing
         for step in 0..<20_000 {
             let n = Int(next() % 3_000)
             let o = object(n)
-            // Every other step goes through `locate` and `insert(_:at:)` (the store's
-            // upsert), the others through `find` and `insert`.
-            let located = step % 2 == 0 ? table.locate(o.key) : nil
-            let found = located != nil ? located?.entry : table.find(o.key)
-            if let i = found {
+            let located = table.locate(o.key)
+            #expect(table.find(o.key) == located.entry)
+            if let i = located.entry {
                 #expect(model[o.key] == i)
                 if next() % 2 == 0 {
                     let gone = table.remove(at: i)
@@ -36,7 +34,7 @@ import Testing
             } else {
                 #expect(model[o.key] == nil)
                 let entry = ObjectTable.Entry(object: o, source: .manifests, kind: .ignored, cluster: 0)
-                let i = located.map { table.insert(entry, at: $0.slot) } ?? table.insert(entry)
+                let i = table.insert(entry, at: located.slot)
                 model[o.key] = i
             }
         }
@@ -57,12 +55,16 @@ import Testing
     @Test func reserveKeepsEveryEntryFindable() {
         var table = ObjectTable()
         func object(_ n: Int) -> KubeObject { clusterSlice("svc\(n)", "ns\(n % 5)", cluster: "c\(n % 3)", address: "10.0.0.1") }
+        func add(_ n: Int) -> ObjectTable.Index {
+            let o = object(n)
+            return table.insert(ObjectTable.Entry(object: o, source: .manifests, kind: .slice, cluster: 0), at: table.locate(o.key).slot)
+        }
         table.reserve(1_000)
         var indexes: [Int: ObjectTable.Index] = [:]
-        for n in 0..<700 { indexes[n] = table.insert(ObjectTable.Entry(object: object(n), source: .manifests, kind: .slice, cluster: 0)) }
+        for n in 0..<700 { indexes[n] = add(n) }
         table.reserve(5_000)  // a rehash with 700 entries in it
         table.reserve(10)     // never shrinks
-        for n in 700..<3_000 { indexes[n] = table.insert(ObjectTable.Entry(object: object(n), source: .manifests, kind: .slice, cluster: 0)) }
+        for n in 700..<3_000 { indexes[n] = add(n) }
         #expect(table.count == 3_000)
         for n in 0..<3_000 { #expect(table.find(object(n).key) == indexes[n]) }
         for n in 3_000..<3_100 { #expect(table.find(object(n).key) == nil) }

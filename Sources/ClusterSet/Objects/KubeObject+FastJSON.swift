@@ -133,20 +133,6 @@ extension KubeObject {
     }
 }
 
-extension KubeObject {
-    /// `kind(apiVersion:kind:)` on `apiVersion`'s bytes: the usual `group/version` is
-    /// compared in place; anything else is made a string and asked the usual way.
-    static func kind(apiVersion raw: UnsafeRawBufferPointer, kind: String) -> ObjectKind? {
-        guard let k = ObjectKind(rawValue: kind) else { return nil }
-        var group = k.group
-        let usual = group.withUTF8 { g in
-            raw.count > g.count + 1 && raw.prefix(g.count).elementsEqual(g)
-                && raw[g.count] == UInt8(ascii: "/") && !raw[(g.count + 1)...].contains(UInt8(ascii: "/"))
-        }
-        return usual ? k : Self.kind(apiVersion: String(decoding: raw, as: UTF8.self), kind: kind)
-    }
-}
-
 extension ObjectMeta {
     /// `init(from:)`'s rules: a name is required, the rest may be absent or null; label
     /// and annotation values other than strings are left to the slow path.

@@ -75,15 +75,22 @@ public enum KubeObject: Sendable, Equatable {
 
     /// The kind named by an object's `apiVersion` and `kind`, when Sextant reads it.
     public static func kind(apiVersion: String, kind: String) -> ObjectKind? {
+        var apiVersion = apiVersion
+        return apiVersion.withUTF8 { Self.kind(apiVersion: UnsafeRawBufferPointer($0), kind: kind) }
+    }
+
+    /// The same on `apiVersion`'s UTF-8 bytes (the fast decoder's, without a string).
+    static func kind(apiVersion raw: UnsafeRawBufferPointer, kind: String) -> ObjectKind? {
         guard let k = ObjectKind(rawValue: kind) else { return nil }
         // The usual `group/version` compared in place (start-up asks this of every object).
-        let g = k.group.utf8, a = apiVersion.utf8
-        if a.count > g.count + 1, a.starts(with: g), a[a.index(a.startIndex, offsetBy: g.count)] == UInt8(ascii: "/"),
-           !a.dropFirst(g.count + 1).contains(UInt8(ascii: "/")) {
-            return k
+        var group = k.group
+        let usual = group.withUTF8 { g in
+            raw.count > g.count + 1 && raw.prefix(g.count).elementsEqual(g)
+                && raw[g.count] == UInt8(ascii: "/") && !raw[(g.count + 1)...].contains(UInt8(ascii: "/"))
         }
-        let group = apiVersion.split(separator: "/").dropLast().joined(separator: "/")
-        return group == k.group ? k : nil
+        if usual { return k }
+        let named = String(decoding: raw, as: UTF8.self).split(separator: "/").dropLast().joined(separator: "/")
+        return named == k.group ? k : nil
     }
 }
 
