@@ -8,7 +8,8 @@ It runs the binary under valgrind's callgrind (every function executed, start-up
 included, which sampling would miss) through what a server does:
   1. the demo zones (YAML manifests and a zone file): UDP and TCP questions of each kind,
      dnsperf, the HTTP endpoints;
-  2. the load kit's shape: a zone file and a JSON List of 1,000 services in 3 clusters;
+  2. the load kit's shape: a zone file and a JSON List of 1,000 services in 3 clusters,
+     on one CPU as the kit pins it;
   3. the API test server (LIST, WATCH, changes) with a JSON List in the zones folder, and
      names forwarded to an upstream (a second sextant), twice so the cache answers.
 Then keeps the names that are functions of the binary, grouped by the runs that executed
@@ -62,9 +63,12 @@ def stop(proc):
         proc.wait()
 
 
-def callgrind(binary, out, args, log):
-    return subprocess.Popen(["valgrind", "--tool=callgrind", "--demangle=no", "--compress-strings=no",
-                             "--compress-pos=no", f"--callgrind-out-file={out}", binary, *args],
+def callgrind(binary, out, args, log, cpus=None):
+    # cpus: a CPU list for taskset (the kit pins the server to one core, and with one CPU
+    # a List file is read in one pass: the code the kit's start-up runs).
+    pin = ["taskset", "-c", cpus] if cpus else []
+    return subprocess.Popen(pin + ["valgrind", "--tool=callgrind", "--demangle=no", "--compress-strings=no",
+                                   "--compress-pos=no", f"--callgrind-out-file={out}", binary, *args],
                             stdout=log, stderr=log)
 
 
@@ -98,7 +102,8 @@ def kit_run(binary, work):
         json.dump({"apiVersion": "v1", "kind": "List", "items": items}, f, separators=(",", ":"))
     dns, web = soak.free_port(), soak.free_port()
     p = callgrind(binary, f"{work}/kit.cg", ["serve", "--zones", f"{work}/kit", "--listen", f"127.0.0.1:{dns}",
-                                             "--http", f"127.0.0.1:{web}", "--workers", "1"], open(f"{work}/kit.log", "w"))
+                                             "--http", f"127.0.0.1:{web}", "--workers", "1"], open(f"{work}/kit.log", "w"),
+                  cpus="0")
     try:
         soak.wait_ready(web, p, 300)
         print("  kit dnsperf:", dnsperf(dns, [f"svc-{i}.soak.svc.clusterset.local A" for i in range(1000)]

@@ -432,9 +432,10 @@ public final class NameTable: @unchecked Sendable {
 }
 
 /// Byte equality, eight bytes at a time; the last word overlaps the previous one
-/// instead of a byte loop (names are 10 to 60 bytes).
+/// instead of a byte loop (names are 10 to 60 bytes). Package: the store's label packing
+/// compares short strings with it too (a `memcmp` call cost more than the comparison).
 @inline(__always)
-func memEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+package func memEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
     if n >= 8 {
         var i = 0
         while i &+ 8 < n {

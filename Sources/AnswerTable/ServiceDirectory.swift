@@ -10,7 +10,7 @@ import DNSWire
 package struct ServiceDirectory {
     static let chunkSlots = 256
     private(set) var chunks: [ServiceChunk]
-    private(set) var count = 0
+    package private(set) var count = 0
     private(set) var nameCount = 0
     private(set) var arenaBytes = 0
 
@@ -36,6 +36,15 @@ package struct ServiceDirectory {
         arenaBytes += table.arenaBytes
     }
 
+    /// Room for `tables` tables without growing on the way (a first compile of 100,000
+    /// services grew nine times, rehashing everything each time). A chunk that fills
+    /// unevenly may still make it grow.
+    package mutating func reserve(_ tables: Int) {
+        var n = chunks.count
+        while tables * 2 > n * Self.chunkSlots { n *= 2 }
+        if n > chunks.count { rehash(chunkCount: n) }
+    }
+
     /// Removes the table with `table`'s key.
     package mutating func remove(_ table: NameTable) {
         if let old = writableChunk(Self.chunk(table.key.hash, mask: chunkMask)).remove(table) {
@@ -53,9 +62,11 @@ package struct ServiceDirectory {
         return chunks[c]
     }
 
-    private mutating func grow() {
+    private mutating func grow() { rehash(chunkCount: chunks.count * 2) }
+
+    private mutating func rehash(chunkCount: Int) {
         let all = chunks.flatMap { $0.tables.compactMap { $0 } }
-        chunks = (0..<(chunks.count * 2)).map { _ in ServiceChunk() }
+        chunks = (0..<chunkCount).map { _ in ServiceChunk() }
         let mask = chunkMask
         for t in all { _ = chunks[Self.chunk(t.key.hash, mask: mask)].insert(t) }
     }
@@ -143,9 +154,11 @@ final class ServiceChunk: @unchecked Sendable {
 
     /// Inserts or replaces; returns the replaced table.
     package func insert(_ table: NameTable) -> NameTable? {
-        var i = Self.start(table.key.hash)
+        let hash = table.key.hash
+        var i = Self.start(hash)
         while let t = tables[i] {
-            if Self.sameKey(t, table) {
+            // The slot's hash first: another key's table is not touched.
+            if slots[i].hash == hash, Self.sameKey(t, table) {
                 tables[i] = table
                 slots[i] = Slot(table)
                 return t

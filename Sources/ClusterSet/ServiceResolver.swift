@@ -66,7 +66,10 @@ struct ServiceResolver {
     /// slices; legacy slices only where the cluster has no current one.
     func clusterSetIPRecords(_ o: ServiceObjects) -> [ClusterRecord] {
         var records: [ClusterRecord] = []
-        for k in slicesInUse(o) {
+        records.reserveCapacity(o.slices.count + o.legacyImports.count)
+        // Without legacy slices every slice is in use (the usual case: no lists made).
+        let inUse = o.slices.contains(where: \.legacy) ? slicesInUse(o) : Array(o.slices.indices)
+        for k in inUse {
             let s = o.slices[k]
             let i = Self.record(s.cluster, in: &records)
             if s.legacy {
@@ -337,12 +340,19 @@ struct ServiceResolver {
         var rotation: SRVRotation? = nil
 
         if !clustersetIPs.isEmpty {
-            for type in [RRType.a, .aaaa] {
-                let ips = clustersetIPs.filter { $0.recordType == type }
-                addresses(ips, at: base, type, into: &w)
-                fixedIPs += ips
+            let all = Array(clustersetIPs)
+            if !all.contains(where: \.isIPv6) {
+                // IPv4 only (the usual case): the one list serves all three.
+                addresses(all, at: base, .a, into: &w)
+                fixedIPs = all
+            } else {
+                for type in [RRType.a, .aaaa] {
+                    let ips = all.filter { $0.recordType == type }
+                    addresses(ips, at: base, type, into: &w)
+                    fixedIPs += ips
+                }
             }
-            srvGlue = Array(clustersetIPs)
+            srvGlue = all
             srvPorts = aggregate?.ports ?? []
         } else {
             let weights = self.weights(aggregate)

@@ -54,14 +54,18 @@ public final class StorePublisher: @unchecked Sendable {
     public static let largeChange = 1024
 
     /// Compiles the first table at once (on the caller's thread).
-    public init(configuration: StoreConfiguration, zones: [ZoneContent], objects: [KubeObject], ready: Bool,
+    public init(configuration: StoreConfiguration, zones: [ZoneContent], objects: consuming [KubeObject], ready: Bool,
                 releaseMemory: (@Sendable () -> Void)? = nil) {
         store = ClusterSetStore(configuration: configuration)
         self.zones = zones
         self.ready = ready
         self.releaseMemory = releaseMemory
-        store.replaceAll(of: Set(ObjectKind.allCases), with: objects, source: .manifests)
-        if objects.count >= Self.largeChange { releaseMemory?() }
+        // The list is this initializer's: the store takes each object out of it as it
+        // applies it (`replaceAll(of:taking:source:)`).
+        var list = objects
+        let count = list.count
+        store.replaceAll(of: Set(ObjectKind.allCases), taking: &list, source: .manifests)
+        if count >= Self.largeChange { releaseMemory?() }
         snapshots = SnapshotBox(store.makeTable(zones: zones, ready: ready))
         if store.lastCompileCount >= Self.largeChange { releaseMemory?() }
     }

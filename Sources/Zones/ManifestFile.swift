@@ -237,15 +237,19 @@ public enum ManifestFile {
     public static let scanWindow = 1 << 20
     public static let decodeChunk = 4 << 20
 
-    /// A JSON List file in two passes over the file, never whole in memory: the scan
-    /// finds the items' offsets through a small window (`JSONListScanner`), then the
-    /// items are read back a chunk at a time and decoded on every core. Nil when the
+    /// A JSON List file in two passes over the file, never whole in memory (with one CPU,
+    /// in one: `streamJSONList`): the scan finds the items' offsets through a small window
+    /// (`JSONListScanner`), then the items are read back a chunk at a time and decoded on
+    /// every core. Nil when the
     /// file is not a List the scan understands, cannot be read, or changed between the
     /// passes: the caller reads it whole, which says what is wrong.
-    static func decodeJSONList(path: String, window: Int = scanWindow, chunk: Int = decodeChunk) -> Contents? {
+    static func decodeJSONList(path: String, window: Int = scanWindow, chunk: Int = decodeChunk,
+                               cpus: Int = Processors.usable) -> Contents? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        // One CPU: no lanes to decode on, so no scan for them (`streamJSONList`).
+        if cpus == 1 { return streamJSONList(fd: fd, path: path, chunk: chunk) }
         return decodeJSONList(fd: fd, path: path, window: window, chunk: chunk)
     }
 
@@ -366,9 +370,11 @@ public enum ManifestFile {
             let share = (count + lanes - 1) / lanes
             let base = ranges.startIndex
             let body: @Sendable (Int) -> Void = { lane in
+                var memo = KubeObject.DecodeMemo()
                 for k in (lane * share)..<min(count, (lane + 1) * share) {
                     let r = ranges[base + k]
-                    shared.out[k] = KubeObject.fastDecode(UnsafeRawBufferPointer(rebasing: shared.raw[(r.lowerBound - offset)..<(r.upperBound - offset)]))
+                    shared.out[k] = KubeObject.fastDecode(UnsafeRawBufferPointer(rebasing: shared.raw[(r.lowerBound - offset)..<(r.upperBound - offset)]),
+                                                          memo: &memo)
                 }
             }
             if lanes == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: lanes, execute: body) }
@@ -376,7 +382,7 @@ public enum ManifestFile {
         return results
     }
 
-    private static func add(_ item: JSONItem, label: String, path: String, to out: inout Contents) {
+    static func add(_ item: JSONItem, label: String, path: String, to out: inout Contents) {
         switch item {
         case .object(let o): out.objects.append(o)
         case .other: out.otherKinds += 1

@@ -55,7 +55,9 @@ public struct ZoneFolder: Sendable {
                 let m = try ManifestFile.load(path: path)
                 for p in m.problems { logger.warning("skipped an object: \(p)") }
                 logger.debug("loaded manifest", metadata: ["path": "\(path)", "objects": "\(m.objects.count)", "other-kinds": "\(m.otherKinds)"])
-                contents.objects += m.objects
+                // The first file's objects as they are (one buffer, not every object
+                // retained into a copy and released from the original).
+                if contents.objects.isEmpty { contents.objects = m.objects } else { contents.objects += m.objects }
                 contents.problems += m.problems
             }
             for file in files.zoneFiles {

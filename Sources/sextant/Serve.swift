@@ -198,8 +198,11 @@ struct Serve: ParsableCommand {
             // The pages of what ran so far (the flags, the configuration) go before the
             // folder is read: the start-up's peak then holds only the reading's code.
             _ = cns_release_code_pages()
-            let contents = try loader.read()
-            return StorePublisher(configuration: storeConfig, zones: contents.zones, objects: contents.objects, ready: kube == nil,
+            var contents = try loader.read()
+            // The objects handed over, not shared: the store empties the list as it goes.
+            let objects = contents.objects
+            contents.objects = []
+            return StorePublisher(configuration: storeConfig, zones: contents.zones, objects: consume objects, ready: kube == nil,
                                   releaseMemory: { _ = cns_malloc_trim(); _ = cns_release_code_pages() })
         }()
         let snapshots = publisher.snapshots

@@ -34,7 +34,7 @@ import Testing
             } else {
                 #expect(model[o.key] == nil)
                 let entry = ObjectTable.Entry(object: o, source: .manifests, kind: .ignored, cluster: 0)
-                let i = table.insert(entry, at: located.slot)
+                let i = table.insert(entry, at: located)
                 model[o.key] = i
             }
         }
@@ -57,7 +57,7 @@ import Testing
         func object(_ n: Int) -> KubeObject { clusterSlice("svc\(n)", "ns\(n % 5)", cluster: "c\(n % 3)", address: "10.0.0.1") }
         func add(_ n: Int) -> ObjectTable.Index {
             let o = object(n)
-            return table.insert(ObjectTable.Entry(object: o, source: .manifests, kind: .slice, cluster: 0), at: table.locate(o.key).slot)
+            return table.insert(ObjectTable.Entry(object: o, source: .manifests, kind: .slice, cluster: 0), at: table.locate(o.key))
         }
         table.reserve(1_000)
         var indexes: [Int: ObjectTable.Index] = [:]

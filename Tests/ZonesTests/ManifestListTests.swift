@@ -119,6 +119,13 @@ import Testing
                 #expect(c.otherKinds == expected.otherKinds)
             }
         }
+        // In one pass (one CPU), through windows from 64 bytes (growing for `big`) up.
+        for chunk in [1, 64, 100, 257, 300, 4096, 1 << 20] {
+            let c = try #require(ManifestFile.decodeJSONList(path: path, chunk: chunk, cpus: 1), "chunk \(chunk)")
+            #expect(c.objects == expected.objects, "chunk \(chunk)")
+            #expect(c.problems.map(\.description) == expected.problems.map(\.description))
+            #expect(c.otherKinds == expected.otherKinds)
+        }
         guard case .serviceImport(let si)? = try ManifestFile.load(path: path).objects.last else {
             Issue.record("no ServiceImport")
             return
@@ -134,6 +141,7 @@ import Testing
             let path = try write(text)
             defer { try? FileManager.default.removeItem(atPath: path) }
             #expect(ManifestFile.decodeJSONList(path: path, window: 64) == nil, "\(text)")
+            #expect(ManifestFile.decodeJSONList(path: path, chunk: 64, cpus: 1) == nil, "\(text)")
         }
         for n in stride(from: 0, through: good.utf8.count, by: 5) {
             let prefix = Data(good.utf8.prefix(n))
@@ -143,7 +151,49 @@ import Testing
             let fd = open(path, O_RDONLY)
             defer { close(fd) }
             #expect(JSONListScanner.items(fd: fd, window: 64) == JSONListScanner.items(in: prefix), "prefix \(n)")
+            #expect((ManifestFile.streamJSONList(fd: fd, path: path, chunk: 64) == nil) == (JSONListScanner.items(in: prefix) == nil), "prefix \(n)")
         }
+    }
+
+    /// The one-pass read keeps the scan's rules where they are lenient or odd: `kind`
+    /// after `items`, a second `items` (the last counts), a comma before `}`, values
+    /// around the items the scan only matches brackets in, items the fast decoder leaves
+    /// to JSONDecoder. Each file: both reads give up, or both give the same contents.
+    @Test func onePassReadsWhatTwoPassesRead() throws {
+        let namespace = #"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop"}}"#
+        let texts = [
+            #"{"items":[\#(Self.slice)],"kind":"List"}"#,
+            #"{"kind":"List","items":[\#(namespace)],"items":[\#(Self.slice),\#(Self.slice)]}"#,
+            #"{"kind":"List","items":[\#(Self.slice)],"items":7}"#,
+            #"{"kind":"List","items":[\#(Self.slice)],}"#,
+            #"{"kind":"List","items":[\#(Self.slice),]}"#,
+            #"{"kind":"List","metadata":{"x":[1,2,{"y":"]"}]},"items":[]}"#,
+            #"{"kind":"List","metadata":{"bad": tru},"items":[\#(Self.slice)]}"#,
+            #"{"kind":"PodList","items":[1,"two",null,\#(namespace)]}"#,
+            #"{"kind":"Thing","items":[\#(Self.slice)]}"#,
+            #"{"kind":7,"items":[\#(Self.slice)]}"#,
+            #"{"kind":"List","items":[{"apiVersion":"multicluster.x-k8s.io/v1alpha1","kind":"ServiceImport","metadata":{"name":"a","namespace":"b"},"spec":{"ports":[{"port":99999}]}}]}"#,
+            #"{"kind":"List","items":[\#(Self.slice) \#(Self.slice)]}"#,
+            #"{"kind":"List","items":[{"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"x"},"addressType":"IPv4"}]}"#,
+            "  \n" + #"{"kind" : "List" , "items" : [ \#(Self.slice) , \#(Self.slice) ] }"# + " \n ",
+        ]
+        var read: [Int] = []
+        for (i, text) in texts.enumerated() {
+            let path = try write(text)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            if ManifestFile.decodeJSONList(path: path, cpus: 1) != nil { read.append(i) }
+            for chunk in [64, 100, 4096] {
+                let one = ManifestFile.decodeJSONList(path: path, chunk: chunk, cpus: 1)
+                let two = ManifestFile.decodeJSONList(path: path, window: 64, chunk: chunk, cpus: 2)
+                #expect((one == nil) == (two == nil), "\(text)")
+                #expect(one?.objects == two?.objects, "\(text)")
+                #expect(one?.problems.map(\.description) == two?.problems.map(\.description), "\(text)")
+                #expect(one?.otherKinds == two?.otherKinds, "\(text)")
+            }
+        }
+        // The scan reads these as Lists (leniently: a comma before `}`, `tru` skipped as a
+        // value); the others it gives up on.
+        #expect(read == [0, 1, 2, 3, 5, 6, 7, 10, 12, 13])
     }
 
     /// A List of 9 MB read from a file in windows and chunks: every item, in order.
@@ -155,6 +205,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let contents = try ManifestFile.load(path: path)
         #expect(contents.objects.count == 6000)
+        let onePass = try #require(ManifestFile.decodeJSONList(path: path, chunk: 1 << 16, cpus: 1))
+        #expect(onePass.objects == contents.objects)
         #expect(contents.problems.isEmpty)
         guard case .endpointSlice(let last)? = contents.objects.last else { Issue.record("no slice"); return }
         #expect(last.metadata.name == "s5999-c1")

@@ -15,8 +15,9 @@ nonisolated(unsafe) let scratch: Int32 = {
 /// A manifest: the same bytes as YAML and as JSON (the List scanner's path); objects,
 /// problems with their reasons, or one clear error. In memory (`ManifestFile.parse`):
 /// the readers, not a file written and read back per input. As JSON also through the
-/// windowed read of a List file (a 64-byte window, 256-byte chunks: every refill and
-/// growth path), which must decode what the bytes in memory decode.
+/// windowed reads of a List file (two passes: a 64-byte window, 256-byte chunks; one
+/// pass: a 64-byte window; every refill and growth path), which must decode what the
+/// bytes in memory decode.
 func fuzzOne(_ input: UnsafeRawBufferPointer) {
     let bytes = Array(input)
     var asJSON: ManifestFile.Contents? = nil
@@ -32,7 +33,10 @@ func fuzzOne(_ input: UnsafeRawBufferPointer) {
     guard ftruncate(scratch, 0) == 0, bytes.isEmpty || pwrite(scratch, bytes, bytes.count, 0) == bytes.count else {
         fatalError("the scratch file cannot be written")
     }
-    if let windowed = ManifestFile.decodeJSONList(fd: scratch, path: "fuzz.json", window: 64, chunk: 256) {
+    // In two passes (scan, then chunks), and in one pass (one CPU) through a 64-byte window.
+    let reads = [ManifestFile.decodeJSONList(fd: scratch, path: "fuzz.json", window: 64, chunk: 256),
+                 ManifestFile.streamJSONList(fd: scratch, path: "fuzz.json", chunk: 64)]
+    for windowed in reads.compactMap({ $0 }) {
         guard let whole = asJSON,
               windowed.objects.map(\.key.description) == whole.objects.map(\.key.description),
               windowed.problems.map(\.description) == whole.problems.map(\.description),

@@ -24,10 +24,28 @@ extension KubeObject {
     /// - Parameter kind: the kind when the caller knows it (a LIST of one resource, whose
     ///   items may lack `kind`); nil to take it from `apiVersion` and `kind`.
     public static func fastDecode(_ json: UnsafeRawBufferPointer, kind known: ObjectKind? = nil) -> FastDecoded {
+        var memo = DecodeMemo()
+        return fastDecode(json, kind: known, memo: &memo)
+    }
+
+    /// The same, reusing what earlier objects decoded through `memo` gave (a thread
+    /// decoding many objects keeps one).
+    public static func fastDecode(_ json: UnsafeRawBufferPointer, kind known: ObjectKind? = nil, memo: inout DecodeMemo) -> FastDecoded {
         var c = JSONCursor(json)
+        let decoded = fastDecode(&c, kind: known, memo: &memo)
+        return c.atEnd() ? decoded : .undecided
+    }
+
+    /// One object at the cursor, which is left after it (anything may follow): for a
+    /// reader that finds a List's items by decoding them (`ManifestFile.streamJSONList`).
+    /// An object that does not end inside the input is undecided.
+    package static func fastDecode(_ c: inout JSONCursor, kind known: ObjectKind? = nil, memo: inout DecodeMemo) -> FastDecoded {
         // `apiVersion` as its bytes when it has no escape (read in place: a heap string
         // per object otherwise), else as a string.
-        var apiVersion: String?, apiVersionBytes: UnsafeRawBufferPointer?, kindText: String?
+        var apiVersion: String?, apiVersionBytes: UnsafeRawBufferPointer?
+        // `kind` as the kind it names (nil: none Sextant reads), read in place unless it
+        // has an escape.
+        var named: ObjectKind?
         var metadata = -1, spec = -1, addressType = -1, endpoints = -1, ports = -1
         var seen: UInt8 = 0
         // `metadata` is read when it comes (its reading does not depend on the kind); the
@@ -42,8 +60,12 @@ extension KubeObject {
             switch key.count {
             case 4 where key.equals("kind"):
                 bit = 1
-                guard let k = c.stringOrNull() else { return false }
-                kindText = k
+                if let raw = c.rawString() {
+                    named = ObjectKind(named: raw)
+                } else {
+                    guard let k = c.stringOrNull() else { return false }
+                    named = k.flatMap(ObjectKind.init(rawValue:))
+                }
             case 10 where key.equals("apiVersion"):
                 bit = 2
                 if let raw = c.rawString() {
@@ -71,16 +93,17 @@ extension KubeObject {
             }
             return c.at > start || c.skipValue()
         }
-        guard ok, c.atEnd() else { return .undecided }
+        guard ok else { return .undecided }
         let kind: ObjectKind
         if let known {
             kind = known
         } else {
             let k: ObjectKind?
             if let raw = apiVersionBytes {
-                k = Self.kind(apiVersion: raw, kind: kindText ?? "")
+                k = Self.kind(apiVersion: raw, named: named)
             } else {
-                k = Self.kind(apiVersion: apiVersion ?? "", kind: kindText ?? "")
+                var text = apiVersion ?? ""
+                k = text.withUTF8 { Self.kind(apiVersion: UnsafeRawBufferPointer($0), named: named) }
             }
             guard let k else { return .otherKind }
             kind = k
@@ -97,7 +120,7 @@ extension KubeObject {
                 return .object(.serviceImport(ServiceImport(metadata: meta, type: .clusterSetIP)))
             }
             var s = at(spec)
-            guard let si = ServiceImport.fastDecode(&s, metadata: meta) else { return .undecided }
+            guard let si = ServiceImport.fastDecode(&s, metadata: meta, memo: &memo) else { return .undecided }
             return .object(.serviceImport(si))
         case .endpointSlice:
             guard addressType >= 0 else { return .undecided }
@@ -123,10 +146,10 @@ extension KubeObject {
             var portList: [ServicePort] = []
             if ports >= 0 {
                 var p = at(ports)
-                guard let read = ServicePort.fastDecodeList(&p) else { return .undecided }
+                guard let read = ServicePort.fastDecodeSharedList(&p, memo: &memo) else { return .undecided }
                 portList = read
             }
-            return .object(.endpointSlice(EndpointSlice(metadata: meta, isIPv6: isIPv6, endpoints: list, ports: ServicePort.shared(portList))))
+            return .object(.endpointSlice(EndpointSlice(metadata: meta, isIPv6: isIPv6, endpoints: list, ports: portList)))
         case .gateway:
             return .undecided
         }
@@ -137,7 +160,7 @@ extension ObjectMeta {
     /// `init(from:)`'s rules: a name is required, the rest may be absent or null; label
     /// and annotation values other than strings are left to the slow path.
     static func fastDecode(_ c: inout JSONCursor) -> ObjectMeta? {
-        var name: String?, namespace: String?, resourceVersion: String?
+        var name: Text?, namespace: Text?, resourceVersion: String?
         var labels = StringPairs(), annotations = StringPairs()
         var seen: UInt8 = 0
         func pairs(_ c: inout JSONCursor) -> StringPairs? {
@@ -158,11 +181,11 @@ extension ObjectMeta {
             switch key.count {
             case 4 where key.equals("name"):
                 bit = 1
-                guard let v = c.string() else { return false }
+                guard let v = Text.read(&c, nullable: false) else { return false }
                 name = v
             case 9 where key.equals("namespace"):
                 bit = 2
-                guard let v = c.stringOrNull() else { return false }
+                guard let v = Text.read(&c, nullable: true) else { return false }
                 namespace = v
             case 15 where key.equals("resourceVersion"):
                 bit = 4
@@ -183,14 +206,40 @@ extension ObjectMeta {
             seen |= bit
             return true
         }), let name else { return nil }
-        return ObjectMeta(name: name, namespace: namespace ?? "", resourceVersion: resourceVersion,
-                          labels: labels, annotations: annotations)
+        return name.withBytes { n in
+            (namespace ?? .string("")).withBytes { ns in
+                ObjectMeta(name: n, namespace: ns, resourceVersion: resourceVersion, labels: labels, annotations: annotations)
+            }
+        }
+    }
+
+    /// A name or namespace: its bytes in the input when it has no escape, else the string.
+    private enum Text {
+        case bytes(UnsafeRawBufferPointer)
+        case string(String)
+
+        /// The string at the cursor (`nullable`: null reads as absent, `.some(nil)`); nil
+        /// for anything else.
+        static func read(_ c: inout JSONCursor, nullable: Bool) -> Text?? {
+            let save = c.at
+            if let raw = c.rawString() { return .some(.bytes(raw)) }
+            c.at = save
+            if nullable { return c.stringOrNull().map { $0.map(Text.string) } }
+            return c.string().map { .some(.string($0)) }
+        }
+
+        func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+            switch self {
+            case .bytes(let raw): return body(raw)
+            case .string(var s): return s.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+            }
+        }
     }
 }
 
 extension ServiceImport {
     /// `spec` by `init(from:)`'s rules.
-    static func fastDecode(_ c: inout JSONCursor, metadata: ObjectMeta) -> ServiceImport? {
+    static func fastDecode(_ c: inout JSONCursor, metadata: ObjectMeta, memo: inout KubeObject.DecodeMemo) -> ServiceImport? {
         var type: ServiceType = .clusterSetIP
         var ips: [IPAddress] = []
         var ports: [ServicePort] = []
@@ -213,7 +262,7 @@ extension ServiceImport {
                 ips = read
             case 5 where key.equals("ports"):
                 bit = 4
-                guard let p = ServicePort.fastDecodeList(&c) else { return false }
+                guard let p = ServicePort.fastDecodeSharedList(&c, memo: &memo) else { return false }
                 ports = p
             default:
                 return c.skipValue()
@@ -222,7 +271,7 @@ extension ServiceImport {
             seen |= bit
             return true
         }) else { return nil }
-        return ServiceImport(metadata: metadata, type: type, ips: ips, ports: ServicePort.shared(ports))
+        return ServiceImport(metadata: metadata, type: type, ips: ips, ports: ports)
     }
 }
 
@@ -289,6 +338,18 @@ extension EndpointSlice.Endpoint {
 }
 
 extension ServicePort {
+    /// `fastDecodeList`'s list, shared (`ServicePort.shared`); the bytes of the list read
+    /// last (`memo`) give their list again without reading it.
+    static func fastDecodeSharedList(_ c: inout JSONCursor, memo: inout KubeObject.DecodeMemo) -> [ServicePort]? {
+        if let known = memo.reusePorts(&c) { return known }
+        c.skipSpace()
+        let start = c.at
+        guard let list = fastDecodeList(&c) else { return nil }
+        let shared = ServicePort.shared(list)
+        memo.record(portsJSON: c.bytes(since: start), ports: shared)
+        return shared
+    }
+
     /// A `ports` list by `init(from:)`'s rules (null or absent: none).
     static func fastDecodeList(_ c: inout JSONCursor) -> [ServicePort]? {
         if c.takeNull() { return [] }

@@ -19,12 +19,25 @@ public struct ObjectMeta: Decodable, Sendable, Equatable {
     }
 
     init(name: String, namespace: String, resourceVersion: String?, labels: StringPairs, annotations: StringPairs) {
+        var name = name, namespace = namespace
+        self = name.withUTF8 { n in
+            namespace.withUTF8 { ns in
+                ObjectMeta(name: UnsafeRawBufferPointer(n), namespace: UnsafeRawBufferPointer(ns), resourceVersion: resourceVersion,
+                           labels: labels, annotations: annotations)
+            }
+        }
+    }
+
+    /// The same with the name and namespace as their UTF-8 bytes (the fast decoder's, read
+    /// in place: no `String` made for either).
+    init(name: UnsafeRawBufferPointer, namespace: UnsafeRawBufferPointer, resourceVersion: String?, labels: StringPairs,
+         annotations: StringPairs) {
         typealias P = StringPairs.Packed
         var out: [UInt8] = []
-        out.reserveCapacity(P.size(name) + P.size(namespace) + 1 + (resourceVersion.map(P.size) ?? 0) + 4
+        out.reserveCapacity(P.size(bytes: name) + P.size(bytes: namespace) + 1 + (resourceVersion.map(P.size) ?? 0) + 4
                             + labels.packedBytes.count + annotations.packedBytes.count)
-        P.append(name, to: &out)
-        P.append(namespace, to: &out)
+        P.append(bytes: name, to: &out)
+        P.append(bytes: namespace, to: &out)
         if let rv = resourceVersion {
             out.append(1)
             P.append(rv, to: &out)
@@ -109,6 +122,91 @@ public struct ObjectMeta: Decodable, Sendable, Equatable {
     /// An annotation's value, read in place.
     public func annotation(_ key: String) -> String? {
         StringPairs.value(in: bytes, layout.annotations..<bytes.count, key: key)
+    }
+
+    /// The fields located once, for reading several: classifying an object asks for up
+    /// to six labels and its name and namespace, and each on its own located every field
+    /// again (a fifth of applying a first load).
+    struct Reader {
+        private let bytes: [UInt8]
+        private let labels: Range<Int>
+        private let annotations: Range<Int>
+        private let namespaceAt: Int
+
+        fileprivate init(_ meta: ObjectMeta) {
+            bytes = meta.bytes
+            let l = meta.layout
+            labels = l.labels..<l.annotations
+            annotations = l.annotations..<meta.bytes.count
+            namespaceAt = l.namespace
+        }
+
+        func annotation(_ key: StringPairs.PackedKey) -> String? {
+            StringPairs.valueOffset(in: bytes, annotations, key: key).map(string(at:))
+        }
+
+        var name: String { string(at: 0) }
+        var namespace: String { string(at: namespaceAt) }
+
+        func label(_ key: StringPairs.PackedKey) -> String? {
+            StringPairs.valueOffset(in: bytes, labels, key: key).map(string(at:))
+        }
+
+        /// Whether label `key` is present and its value is `value`, compared in place.
+        func label(_ key: StringPairs.PackedKey, is value: StringPairs.PackedKey) -> Bool {
+            guard var at = StringPairs.valueOffset(in: bytes, labels, key: key) else { return false }
+            return value.matches(bytes, &at)
+        }
+
+        func hasLabel(_ key: StringPairs.PackedKey) -> Bool { StringPairs.valueOffset(in: bytes, labels, key: key) != nil }
+
+        /// Whether the name ends with `-` and `suffix` (`String.hasSuffix`), compared in
+        /// place when both are ASCII (else characters compare as normalized text).
+        func nameEnds(withDashAnd suffix: String) -> Bool {
+            let l = StringPairs.Packed.locate(bytes, 0)
+            guard l.common == nil, bytes[l.range].allSatisfy({ $0 < 0x80 }), suffix.utf8.allSatisfy({ $0 < 0x80 }) else {
+                return name.hasSuffix("-" + suffix)
+            }
+            let tail = suffix.utf8
+            guard l.range.count > tail.count else { return false }
+            let start = l.range.upperBound - tail.count
+            return bytes[start - 1] == UInt8(ascii: "-") && bytes[start..<l.range.upperBound].elementsEqual(tail)
+        }
+
+        private func string(at offset: Int) -> String {
+            var at = offset
+            return StringPairs.Packed.read(bytes, &at)
+        }
+    }
+
+    var reader: Reader { Reader(self) }
+
+    /// Whether `(namespace, name)` orders before the given pair as `String`s do (the
+    /// order of `ObjectKey`), compared in place when all four are plain ASCII bytes.
+    func precedes(namespace: String, name: String) -> Bool {
+        let n = StringPairs.Packed.locate(bytes, 0)
+        let ns = StringPairs.Packed.locate(bytes, n.next)
+        if n.common == nil, ns.common == nil,
+           let byNamespace = Self.asciiOrder(bytes[ns.range], namespace) {
+            if byNamespace != 0 { return byNamespace < 0 }
+            if let byName = Self.asciiOrder(bytes[n.range], name) { return byName < 0 }
+        }
+        return (self.namespace, self.name) < (namespace, name)
+    }
+
+    /// Byte order of `a` against `b` (-1, 0, 1) when both are ASCII throughout (then it
+    /// is `String` order); nil otherwise. Throughout: `String` compares normalized text,
+    /// and a combining mark after an ASCII letter changes how that letter orders.
+    private static func asciiOrder(_ a: ArraySlice<UInt8>, _ b: String) -> Int? {
+        guard a.allSatisfy({ $0 < 0x80 }), b.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var i = a.startIndex
+        for y in b.utf8 {
+            guard i < a.endIndex else { return -1 }
+            let x = a[i]
+            if x != y { return x < y ? -1 : 1 }
+            i += 1
+        }
+        return i == a.endIndex ? 0 : 1
     }
 
     /// Whether the object is `namespace/name`, compared in place.

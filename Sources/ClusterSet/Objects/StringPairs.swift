@@ -1,3 +1,4 @@
+import AnswerTable
 import Glibc
 
 /// Labels or annotations: a handful of key/value pairs packed into one byte array.
@@ -25,6 +26,40 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
     var packedBytes: [UInt8] { bytes }
 
     /// The value under `key` among the pairs packed in `bytes[range]`, without copying them.
+    /// A key the store asks of every object, with its packed form found once: a common
+    /// string (Lighthouse's labels) is then matched by its index, not compared.
+    struct PackedKey {
+        let text: String
+        /// The index in `common`, if the key is one (packing is canonical: a common
+        /// string is always packed as its index).
+        let common: UInt8?
+
+        init(_ text: String) {
+            self.text = text
+            common = Packed.commonIndex(text).map { UInt8($0) }
+        }
+
+        /// Whether the string at `at` in `bytes` is this key; `at` moves past it.
+        func matches(_ bytes: [UInt8], _ at: inout Int) -> Bool {
+            if let c = common {
+                let hit = bytes[at] == Packed.commonTag && bytes[at + 1] == c
+                Packed.skip(bytes, &at)
+                return hit
+            }
+            return Packed.equals(bytes, &at, text)
+        }
+    }
+
+    /// The value under `key` among the pairs in `bytes[range]`; where it starts, or nil.
+    static func valueOffset(in bytes: [UInt8], _ range: Range<Int>, key: PackedKey) -> Int? {
+        var at = range.lowerBound
+        while at < range.upperBound {
+            if key.matches(bytes, &at) { return at }
+            Packed.skip(bytes, &at)
+        }
+        return nil
+    }
+
     static func value(in bytes: [UInt8], _ range: Range<Int>, key: String) -> String? {
         var at = range.lowerBound
         while at < range.upperBound {
@@ -158,11 +193,12 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
         static func commonIndex(matching raw: UnsafeRawBufferPointer) -> Int? {
             let n = raw.count
             guard n < 64, commonLengths & (1 << UInt64(n)) != 0, let base = raw.baseAddress else { return nil }
-            let bytes = commonBytes
-            for i in bytes.indices where bytes[i].count == n {
-                if bytes[i].withUnsafeBytes({ $0.baseAddress.map { memcmp($0, base, n) } }) == 0 { return i }
+            return commonBytes.withUnsafeBufferPointer { bytes in
+                for i in bytes.indices where bytes[i].count == n {
+                    if bytes[i].withUnsafeBytes({ $0.baseAddress.map { memEqual($0, base, n) } }) == true { return i }
+                }
+                return nil
             }
-            return nil
         }
 
         /// Appends a string given as its UTF-8 bytes (the fast decoder's, without a
@@ -184,8 +220,14 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
         }
 
         static func size(_ s: String) -> Int {
-            if commonIndex(s) != nil { return 2 }
-            let n = s.utf8.count
+            var s = s
+            return s.withUTF8 { size(bytes: UnsafeRawBufferPointer($0)) }
+        }
+
+        /// The packed size of a string given as its UTF-8 bytes.
+        static func size(bytes raw: UnsafeRawBufferPointer) -> Int {
+            if commonIndex(matching: raw) != nil { return 2 }
+            let n = raw.count
             return n < Int(longTag) ? 1 + n : 5 + n
         }
 

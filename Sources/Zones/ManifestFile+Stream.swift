@@ -1,0 +1,255 @@
+import ClusterSet
+import FastJSON
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ManifestFile {
+    /// A List file read once, front to back, each item decoded where the reading reaches
+    /// it: for a process with one CPU (a sidecar's limit; the kit's pinned core).
+    ///
+    /// The two-pass read (`decodeJSONList(fd:path:window:chunk:)`) scans the file for the
+    /// items' offsets so that lanes can decode them on every core; with one core there
+    /// are no lanes, and the scan and the second read were a sixth of the start-up at
+    /// 100,000 services. Here the fast decoder finds where an item ends by reading it; an
+    /// item it leaves undecided is delimited by the scan's own rules
+    /// (`JSONListScanner.valueEnd`) and decoded by JSONDecoder, so the outcome is the two
+    /// passes': the same objects, problems and counts, or nil (the caller then reads the
+    /// file whole, which says what is wrong). `FuzzManifest` holds it to the bytes in
+    /// memory. Holds about `chunk` bytes at a time (more only for an item that does not
+    /// fit).
+    public static func streamJSONList(fd: Int32, path: String, chunk: Int = decodeChunk) -> Contents? {
+        var before = stat()
+        guard fstat(fd, &before) == 0, (before.st_mode & S_IFMT) == S_IFREG, before.st_size > 0 else { return nil }
+        var window = StreamWindow(fd: fd, capacity: max(64, min(chunk, Int(before.st_size))))
+        defer { window.release() }
+        guard let out = readList(&window, path: path), !window.failed else { return nil }
+        // Rewritten meanwhile: read it again whole.
+        var after = stat()
+        guard fstat(fd, &after) == 0, after.st_size == before.st_size, after.st_mtim.tv_sec == before.st_mtim.tv_sec,
+              after.st_mtim.tv_nsec == before.st_mtim.tv_nsec else { return nil }
+        return out
+    }
+
+    /// The top-level object: its `kind` (a List's), its `items` (the last array of them,
+    /// as the scan keeps), nothing after it.
+    private static func readList(_ w: inout StreamWindow, path: String) -> Contents? {
+        guard w.advance({ raw, complete in
+            let i = skipSpace(raw, 0)
+            guard i < raw.count else { return complete ? .fail : .more }
+            return raw[i] == UInt8(ascii: "{") ? .done(i + 1) : .fail
+        }) else { return nil }
+        var isList = false
+        var listed: Contents?
+        var memo = KubeObject.DecodeMemo()
+        let decoder = JSONDecoder()
+        while true {
+            // `}`, or a key, its colon and the first byte of its value.
+            enum Key { case kind, items, other }
+            var key = Key.other
+            var closed = false
+            guard w.advance({ raw, complete in
+                let i = skipSpace(raw, 0)
+                guard i < raw.count else { return complete ? .fail : .more }
+                if raw[i] == UInt8(ascii: "}") {
+                    closed = true
+                    return .done(i + 1)
+                }
+                guard raw[i] == UInt8(ascii: "\"") else { return .fail }
+                guard let s = JSONListScanner.string(in: raw, from: i) else { return complete ? .fail : .more }
+                let colon = skipSpace(raw, s.end)
+                guard colon < raw.count else { return complete ? .fail : .more }
+                guard raw[colon] == UInt8(ascii: ":") else { return .fail }
+                let value = skipSpace(raw, colon + 1)
+                guard value < raw.count else { return complete ? .fail : .more }
+                let text = UnsafeRawBufferPointer(rebasing: raw[s.contents])
+                key = s.escaped ? .other : text.equals("kind") ? .kind : text.equals("items") ? .items : .other
+                return .done(value)
+            }) else { return nil }
+            if closed { break }
+            let first = w.rest[0]
+            switch key {
+            case .kind where first == UInt8(ascii: "\""):
+                guard w.advance({ raw, complete in
+                    guard let s = JSONListScanner.string(in: raw, from: 0) else { return complete ? .fail : .more }
+                    // An escaped kind is left to the decoder, as the scan leaves it.
+                    guard !s.escaped else { return .fail }
+                    let v = s.contents
+                    isList = v.count >= 4 && UnsafeRawBufferPointer(rebasing: raw[(v.upperBound - 4)..<v.upperBound]).equals("List")
+                    return .done(s.end)
+                }) else { return nil }
+            case .items where first == UInt8(ascii: "["):
+                w.position += 1
+                guard let items = readItems(&w, path: path, memo: &memo, decoder: decoder) else { return nil }
+                listed = items
+            default:
+                guard w.advance({ raw, complete in
+                    guard let end = JSONListScanner.valueEnd(in: raw, from: 0), end < raw.count || complete else {
+                        return complete ? .fail : .more
+                    }
+                    return .done(end)
+                }) else { return nil }
+            }
+            var another = false
+            guard w.advance({ raw, complete in
+                let i = skipSpace(raw, 0)
+                guard i < raw.count else { return complete ? .fail : .more }
+                if raw[i] == UInt8(ascii: ",") { another = true }
+                return raw[i] == UInt8(ascii: ",") || raw[i] == UInt8(ascii: "}") ? .done(i + 1) : .fail
+            }) else { return nil }
+            if !another { break }
+        }
+        // Anything after the object is for the decoder to reject.
+        guard w.advance({ raw, complete in
+            let i = skipSpace(raw, 0)
+            if i < raw.count { return .fail }
+            return complete ? .done(i) : .more
+        }) else { return nil }
+        return isList ? listed : nil
+    }
+
+    /// An `items` array after its `[`: each element decoded as it is reached.
+    private static func readItems(_ w: inout StreamWindow, path: String, memo: inout KubeObject.DecodeMemo,
+                                  decoder: JSONDecoder) -> Contents? {
+        var out = Contents()
+        var empty = false
+        guard w.advance({ raw, complete in
+            let i = skipSpace(raw, 0)
+            guard i < raw.count else { return complete ? .fail : .more }
+            if raw[i] == UInt8(ascii: "]") { empty = true; return .done(i + 1) }
+            return .done(i)
+        }) else { return nil }
+        if empty { return out }
+        var index = 0
+        while true {
+            index += 1
+            enum Item { case object(KubeObject), other, slow(Data) }
+            var item = Item.other
+            guard w.advance({ raw, complete in
+                let i = skipSpace(raw, 0)
+                guard i < raw.count else { return complete ? .fail : .more }
+                var c = JSONCursor(UnsafeRawBufferPointer(rebasing: raw[i...]))
+                let fast = KubeObject.fastDecode(&c, memo: &memo)
+                let end = i + c.at
+                switch fast {
+                case .object(let o) where end < raw.count || complete:
+                    item = .object(o)
+                    return .done(end)
+                case .otherKind where end < raw.count || complete:
+                    item = .other
+                    return .done(end)
+                default:
+                    // Undecided, or it may go on past the bytes held: where the scan ends it.
+                    guard let end = JSONListScanner.valueEnd(in: raw, from: i), end < raw.count || complete else {
+                        return complete ? .fail : .more
+                    }
+                    item = .slow(Data(UnsafeRawBufferPointer(rebasing: raw[i..<end])))
+                    return .done(end)
+                }
+            }) else { return nil }
+            switch item {
+            case .object(let o): out.objects.append(o)
+            case .other: out.otherKinds += 1
+            case .slow(let bytes):
+                guard let decoded = try? decoder.decode(JSONItem.self, from: bytes) else { return nil }
+                add(decoded, label: "document 1 item \(index)", path: path, to: &out)
+            }
+            var another = false
+            guard w.advance({ raw, complete in
+                let i = skipSpace(raw, 0)
+                guard i < raw.count else { return complete ? .fail : .more }
+                if raw[i] == UInt8(ascii: ",") { another = true }
+                return raw[i] == UInt8(ascii: ",") || raw[i] == UInt8(ascii: "]") ? .done(i + 1) : .fail
+            }) else { return nil }
+            if !another { return out }
+        }
+    }
+
+    /// The first byte at or after `i` that is not JSON white space.
+    private static func skipSpace(_ raw: UnsafeRawBufferPointer, _ i: Int) -> Int {
+        var i = i
+        while i < raw.count, raw[i] == 0x20 || raw[i] == 0x0A || raw[i] == 0x0D || raw[i] == 0x09 { i += 1 }
+        return i
+    }
+
+    /// What a parsing step made of the bytes held: done (this many consumed), needs more
+    /// bytes, or cannot be read as the scan reads it.
+    fileprivate enum Step {
+        case done(Int)
+        case more
+        case fail
+    }
+
+    /// The bytes of the file from the reading's position on, a window at a time.
+    fileprivate struct StreamWindow {
+        let fd: Int32
+        private(set) var buffer: UnsafeMutableRawPointer
+        private(set) var capacity: Int
+        /// Bytes held, and the next one to read.
+        private(set) var filled = 0
+        var position = 0
+        /// Where the next read starts in the file (pread: the descriptor's position is not used).
+        private var offset = 0
+        private(set) var atEnd = false
+        private(set) var failed = false
+
+        init(fd: Int32, capacity: Int) {
+            self.fd = fd
+            self.capacity = capacity
+            buffer = .allocate(byteCount: capacity, alignment: 16)
+        }
+
+        func release() { buffer.deallocate() }
+
+        var rest: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: buffer + position, count: filled - position) }
+
+        /// Runs `parse` on the bytes from `position` (and whether they run to the end of
+        /// the file) until it decides, reading more while it asks for more; false when it
+        /// fails, or the file ends or cannot be read first.
+        mutating func advance(_ parse: (UnsafeRawBufferPointer, _ complete: Bool) -> Step) -> Bool {
+            while true {
+                switch parse(rest, atEnd) {
+                case .done(let n):
+                    position += n
+                    return true
+                case .fail:
+                    return false
+                case .more:
+                    guard !atEnd else { return false }
+                    refill()
+                    if failed { return false }
+                }
+            }
+        }
+
+        /// Keeps the bytes from `position` (moved to the front; the buffer doubles when
+        /// they fill half of it) and reads more after them; at the end of the file, says so.
+        private mutating func refill() {
+            let keep = filled - position
+            if keep > capacity / 2 {
+                let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                bigger.copyMemory(from: buffer + position, byteCount: keep)
+                buffer.deallocate()
+                buffer = bigger
+                capacity *= 2
+            } else if keep > 0 && position > 0 {
+                memmove(buffer, buffer + position, keep)
+            }
+            position = 0
+            filled = keep
+            while true {
+                let n = pread(fd, buffer + filled, capacity - filled, off_t(offset))
+                if n > 0 {
+                    filled += n
+                    offset += n
+                    return
+                }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { failed = true }
+                atEnd = true
+                return
+            }
+        }
+    }
+}
