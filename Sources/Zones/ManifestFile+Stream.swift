@@ -23,7 +23,6 @@ extension ManifestFile {
         var before = stat()
         guard fstat(fd, &before) == 0, (before.st_mode & S_IFMT) == S_IFREG, before.st_size > 0 else { return nil }
         var window = StreamWindow(fd: fd, capacity: max(64, min(chunk, Int(before.st_size))))
-        defer { window.release() }
         guard let out = readList(&window, path: path), !window.failed else { return nil }
         // Rewritten meanwhile: read it again whole.
         var after = stat()
@@ -91,13 +90,7 @@ extension ManifestFile {
                     return .done(end)
                 }) else { return nil }
             }
-            var another = false
-            guard w.advance({ raw, complete in
-                let i = skipSpace(raw, 0)
-                guard i < raw.count else { return complete ? .fail : .more }
-                if raw[i] == UInt8(ascii: ",") { another = true }
-                return raw[i] == UInt8(ascii: ",") || raw[i] == UInt8(ascii: "}") ? .done(i + 1) : .fail
-            }) else { return nil }
+            guard let another = separator(&w, closing: UInt8(ascii: "}")) else { return nil }
             if !another { break }
         }
         // Anything after the object is for the decoder to reject.
@@ -155,15 +148,22 @@ extension ManifestFile {
                 guard let decoded = try? decoder.decode(JSONItem.self, from: bytes) else { return nil }
                 add(decoded, label: "document 1 item \(index)", path: path, to: &out)
             }
-            var another = false
-            guard w.advance({ raw, complete in
-                let i = skipSpace(raw, 0)
-                guard i < raw.count else { return complete ? .fail : .more }
-                if raw[i] == UInt8(ascii: ",") { another = true }
-                return raw[i] == UInt8(ascii: ",") || raw[i] == UInt8(ascii: "]") ? .done(i + 1) : .fail
-            }) else { return nil }
+            guard let another = separator(&w, closing: UInt8(ascii: "]")) else { return nil }
             if !another { return out }
         }
+    }
+
+    /// After a member or an element: `,` (true: another follows) or `close` (false),
+    /// consumed; nil for anything else.
+    private static func separator(_ w: inout StreamWindow, closing close: UInt8) -> Bool? {
+        var another = false
+        guard w.advance({ raw, complete in
+            let i = skipSpace(raw, 0)
+            guard i < raw.count else { return complete ? .fail : .more }
+            another = raw[i] == UInt8(ascii: ",")
+            return another || raw[i] == close ? .done(i + 1) : .fail
+        }) else { return nil }
+        return another
     }
 
     /// The first byte at or after `i` that is not JSON white space.
@@ -181,74 +181,38 @@ extension ManifestFile {
         case fail
     }
 
-    /// The bytes of the file from the reading's position on, a window at a time.
+    /// The bytes of the file from the reading's position on, through a `WindowReader`.
     fileprivate struct StreamWindow {
-        let fd: Int32
-        private(set) var buffer: UnsafeMutableRawPointer
-        private(set) var capacity: Int
+        let reader: WindowReader
         /// Bytes held, and the next one to read.
         private(set) var filled = 0
         var position = 0
-        /// Where the next read starts in the file (pread: the descriptor's position is not used).
-        private var offset = 0
-        private(set) var atEnd = false
-        private(set) var failed = false
 
-        init(fd: Int32, capacity: Int) {
-            self.fd = fd
-            self.capacity = capacity
-            buffer = .allocate(byteCount: capacity, alignment: 16)
-        }
+        init(fd: Int32, capacity: Int) { reader = WindowReader(fd: fd, capacity: capacity) }
 
-        func release() { buffer.deallocate() }
+        var failed: Bool { reader.failed }
 
-        var rest: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: buffer + position, count: filled - position) }
+        var rest: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: reader.buffer + position, count: filled - position) }
 
         /// Runs `parse` on the bytes from `position` (and whether they run to the end of
         /// the file) until it decides, reading more while it asks for more; false when it
         /// fails, or the file ends or cannot be read first.
         mutating func advance(_ parse: (UnsafeRawBufferPointer, _ complete: Bool) -> Step) -> Bool {
             while true {
-                switch parse(rest, atEnd) {
+                switch parse(rest, reader.atEnd) {
                 case .done(let n):
                     position += n
                     return true
                 case .fail:
                     return false
                 case .more:
-                    guard !atEnd else { return false }
-                    refill()
-                    if failed { return false }
+                    guard !reader.atEnd else { return false }
+                    // The bytes from `position` move to the front whether or not more come.
+                    let keep = filled - position
+                    filled = reader.refill(keeping: keep, from: position) ?? keep
+                    position = 0
+                    if reader.failed { return false }
                 }
-            }
-        }
-
-        /// Keeps the bytes from `position` (moved to the front; the buffer doubles when
-        /// they fill half of it) and reads more after them; at the end of the file, says so.
-        private mutating func refill() {
-            let keep = filled - position
-            if keep > capacity / 2 {
-                let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
-                bigger.copyMemory(from: buffer + position, byteCount: keep)
-                buffer.deallocate()
-                buffer = bigger
-                capacity *= 2
-            } else if keep > 0 && position > 0 {
-                memmove(buffer, buffer + position, keep)
-            }
-            position = 0
-            filled = keep
-            while true {
-                let n = pread(fd, buffer + filled, capacity - filled, off_t(offset))
-                if n > 0 {
-                    filled += n
-                    offset += n
-                    return
-                }
-                if n < 0 && errno == EINTR { continue }
-                if n < 0 { failed = true }
-                atEnd = true
-                return
             }
         }
     }
