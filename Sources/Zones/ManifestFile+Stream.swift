@@ -166,11 +166,12 @@ extension ManifestFile {
         return another
     }
 
-    /// The first byte at or after `i` that is not JSON white space.
+    /// The first byte at or after `i` that is not JSON white space (the cursor's rule).
     private static func skipSpace(_ raw: UnsafeRawBufferPointer, _ i: Int) -> Int {
-        var i = i
-        while i < raw.count, raw[i] == 0x20 || raw[i] == 0x0A || raw[i] == 0x0D || raw[i] == 0x09 { i += 1 }
-        return i
+        var c = JSONCursor(raw)
+        c.at = i
+        c.skipSpace()
+        return c.at
     }
 
     /// What a parsing step made of the bytes held: done (this many consumed), needs more

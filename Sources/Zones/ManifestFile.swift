@@ -240,9 +240,8 @@ public enum ManifestFile {
     /// A JSON List file in two passes over the file, never whole in memory (with one CPU,
     /// in one: `streamJSONList`): the scan finds the items' offsets through a small window
     /// (`JSONListScanner`), then the items are read back a chunk at a time and decoded on
-    /// every core. Nil when the
-    /// file is not a List the scan understands, cannot be read, or changed between the
-    /// passes: the caller reads it whole, which says what is wrong.
+    /// every core. Nil when the file is not a List the scan understands, cannot be read,
+    /// or changed between the passes: the caller reads it whole, which says what is wrong.
     static func decodeJSONList(path: String, window: Int = scanWindow, chunk: Int = decodeChunk,
                                cpus: Int = Processors.usable) -> Contents? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

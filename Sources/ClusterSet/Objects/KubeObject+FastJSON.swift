@@ -102,8 +102,7 @@ extension KubeObject {
             if let raw = apiVersionBytes {
                 k = Self.kind(apiVersion: raw, named: named)
             } else {
-                var text = apiVersion ?? ""
-                k = text.withUTF8 { Self.kind(apiVersion: UnsafeRawBufferPointer($0), named: named) }
+                k = Self.kind(apiVersion: apiVersion ?? "", named: named)
             }
             guard let k else { return .otherKind }
             kind = k

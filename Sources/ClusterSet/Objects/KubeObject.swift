@@ -105,8 +105,13 @@ public enum KubeObject: Sendable, Equatable {
 
     /// The kind named by an object's `apiVersion` and `kind`, when Sextant reads it.
     public static func kind(apiVersion: String, kind: String) -> ObjectKind? {
+        Self.kind(apiVersion: apiVersion, named: ObjectKind(rawValue: kind))
+    }
+
+    /// The same for the kind `kind` names.
+    static func kind(apiVersion: String, named: ObjectKind?) -> ObjectKind? {
         var apiVersion = apiVersion
-        return apiVersion.withUTF8 { Self.kind(apiVersion: UnsafeRawBufferPointer($0), named: ObjectKind(rawValue: kind)) }
+        return apiVersion.withUTF8 { Self.kind(apiVersion: UnsafeRawBufferPointer($0), named: named) }
     }
 
     /// The same on `apiVersion`'s UTF-8 bytes and the kind its `kind` names (the fast

@@ -71,10 +71,7 @@ public struct ObjectMeta: Decodable, Sendable, Equatable {
         return (namespace, version, at + 4, annotations)
     }
 
-    private func string(at offset: Int) -> String {
-        var at = offset
-        return StringPairs.Packed.read(bytes, &at)
-    }
+    private func string(at offset: Int) -> String { StringPairs.Packed.read(bytes, at: offset) }
 
     private mutating func rebuild(_ change: (inout String, inout String, inout String?, inout StringPairs, inout StringPairs) -> Void) {
         var (n, ns, rv, l, a) = (name, namespace, resourceVersion, labels, annotations)
@@ -173,10 +170,7 @@ public struct ObjectMeta: Decodable, Sendable, Equatable {
             return bytes[start - 1] == UInt8(ascii: "-") && bytes[start..<l.range.upperBound].elementsEqual(tail)
         }
 
-        private func string(at offset: Int) -> String {
-            var at = offset
-            return StringPairs.Packed.read(bytes, &at)
-        }
+        private func string(at offset: Int) -> String { StringPairs.Packed.read(bytes, at: offset) }
     }
 
     var reader: Reader { Reader(self) }

@@ -1,5 +1,4 @@
 import AnswerTable
-import Glibc
 
 /// Labels or annotations: a handful of key/value pairs packed into one byte array.
 ///
@@ -61,12 +60,7 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     static func value(in bytes: [UInt8], _ range: Range<Int>, key: String) -> String? {
-        var at = range.lowerBound
-        while at < range.upperBound {
-            if Packed.equals(bytes, &at, key) { return Packed.read(bytes, &at) }
-            Packed.skip(bytes, &at)
-        }
-        return nil
+        valueOffset(in: bytes, range, key: PackedKey(key)).map { Packed.read(bytes, at: $0) }
     }
 
     public init(_ dictionary: [String: String]) {
@@ -249,6 +243,12 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
             case let n:
                 return (nil, (at + 1)..<(at + 1 + Int(n)), at + 1 + Int(n))
             }
+        }
+
+        /// The string at `offset`.
+        static func read(_ bytes: [UInt8], at offset: Int) -> String {
+            var at = offset
+            return read(bytes, &at)
         }
 
         static func read(_ bytes: [UInt8], _ at: inout Int) -> String {
