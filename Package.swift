@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "ClusterSet",
             dependencies: [
-                "DNSWire", "AnswerTable", "Locking", "FastJSON",
+                "DNSWire", "AnswerTable", "Locking", "FastJSON", "CNetShim",
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),

@@ -152,28 +152,32 @@ public final class ClusterSetStore {
         switch event {
         case .upsert(let o):
             let key = o.key
-            let at = entries.locate(key)
-            if let i = at.entry {
-                // An unchanged object (a re-list, a reload) costs a comparison only.
-                if entries[i].object == o {
-                    entries[i].source = source
-                    return
-                }
-                // Off the old role's lists before the entry changes (they are kept in key
-                // order, read from the entries).
-                touch(classify(entries[i].object), nil, index: i)
-                let role = classify(o)
-                entries[i] = entry(o, source: source, role: role)
-                touch(nil, role, index: i, key: key)
-            } else {
-                let role = classify(o)
-                let i = entries.insert(entry(o, source: source, role: role), at: at)
-                touch(nil, role, index: i, key: key)
-            }
+            upsert(o, key: key, at: entries.locate(key), source: source)
         case .delete(let key):
             guard let i = entries.find(key) else { return }
             touch(classify(entries[i].object), nil, index: i)
             entries.remove(at: i)
+        }
+    }
+
+    /// An upsert of `o` (its key `key`) where `locate` found its entry or slot.
+    private func upsert(_ o: KubeObject, key: ObjectKey, at: ObjectTable.Location, source: ObjectSource) {
+        if let i = at.entry {
+            // An unchanged object (a re-list, a reload) costs a comparison only.
+            if entries[i].object == o {
+                entries[i].source = source
+                return
+            }
+            // Off the old role's lists before the entry changes (they are kept in key
+            // order, read from the entries).
+            touch(classify(entries[i].object), nil, index: i)
+            let role = classify(o)
+            entries[i] = entry(o, source: source, role: role)
+            touch(nil, role, index: i, key: key)
+        } else {
+            let role = classify(o)
+            let i = entries.insert(entry(o, source: source, role: role), at: at)
+            touch(nil, role, index: i, key: key)
         }
     }
 
@@ -236,8 +240,22 @@ public final class ClusterSetStore {
         var imports = 0
         for case .serviceImport in list { imports += 1 }
         byService.reserveCapacity(byService.count + imports)
+        // Keys made and hashed `ahead` objects early and their slots prefetched: the
+        // slot's cache miss overlaps the objects in between.
+        let ahead = 8
+        var pending: [(key: ObjectKey, hash: UInt32)] = []
+        pending.reserveCapacity(ahead)
+        func hashed(_ i: Int) -> (key: ObjectKey, hash: UInt32) {
+            let key = list[i].key
+            let hash = ObjectTable.hash(key)
+            entries.prefetch(hash: hash)
+            return (key, hash)
+        }
+        for i in 0..<min(ahead, list.count) { pending.append(hashed(i)) }
         for i in list.indices {
-            apply(.upsert(list[i]), source: source)
+            let (key, hash) = pending[i % ahead]
+            if i + ahead < list.count { pending[i % ahead] = hashed(i + ahead) }
+            upsert(list[i], key: key, at: entries.locate(key, hash: hash), source: source)
             list[i] = placeholder
         }
         list = []
@@ -422,7 +440,9 @@ public final class ClusterSetStore {
         resolver.synthesizesClusterNames = synthesizesClusterNames
 
         // Every service with objects or a table.
-        let targets: [ServiceKey] = allDirty ? servicesInArrivalOrder() : Array(dirty)
+        // (With their places in the service map when all are: no key hashed again.)
+        let targets: [(key: ServiceKey, at: [ServiceKey: Members].Index?)] =
+            allDirty ? servicesInArrivalOrder() : dirty.map { ($0, nil) }
         var namespacesChanged = emptyNonTerminals == nil || allDirty
         // What to compile: each service's objects read once here (one lookup per
         // service), and how many rotation slots they may need.
@@ -435,9 +455,10 @@ public final class ClusterSetStore {
         work.reserveCapacity(targets.count)
         workObjects.reserveCapacity(targets.count)
         workAt.reserveCapacity(targets.count)
-        for key in targets {
+        for (key, known) in targets {
             if !unnamable.isEmpty { unnamable.remove(key) }
-            guard let at = byService.index(forKey: key), byService.values[at].imports > 0 else {
+            // One copy of the members out of the map (each read of a field copied all).
+            guard let at = known ?? byService.index(forKey: key), case let members = byService.values[at], members.imports > 0 else {
                 dropped.append(key)
                 continue
             }
@@ -446,7 +467,7 @@ public final class ClusterSetStore {
                 dropped.append(key)
                 continue
             }
-            let objects = byService.values[at].objects
+            let objects = members.objects
             work.append(key)
             workObjects.append(objects)
             workAt.append(at)
@@ -483,12 +504,18 @@ public final class ClusterSetStore {
     /// heap forward; in the dictionary's order each service's first touch was a cache
     /// and TLB miss (a quarter of the first compile at 100,000 services was `swift_retain`
     /// waiting for the object's first line).
-    private func servicesInArrivalOrder() -> [ServiceKey] {
-        var order: [(first: ObjectTable.Index, key: ServiceKey)] = []
+    ///
+    /// Each with its place in the service map, which stays valid until the map changes.
+    private func servicesInArrivalOrder() -> [(key: ServiceKey, at: [ServiceKey: Members].Index?)] {
+        var order: [(first: ObjectTable.Index, at: [ServiceKey: Members].Index)] = []
         order.reserveCapacity(byService.count)
-        for (key, members) in byService { order.append((members.objects.first ?? .max, key)) }
+        var at = byService.startIndex
+        while at != byService.endIndex {
+            order.append((byService.values[at].objects.first ?? .max, at))
+            byService.formIndex(after: &at)
+        }
         order.sort { $0.first < $1.first }
-        return order.map(\.key)
+        return order.map { (byService.keys[$0.at], $0.at) }
     }
 
     /// Services compiled on one thread: below this, starting threads costs more than it saves.

@@ -8,6 +8,8 @@
 /// source and what it is to the layout in 16 bytes, and the index (entry numbers and
 /// their keys' hash tags) is half empty at most: 6 MB + 8 MB. Services refer to their
 /// objects by index (`ClusterSetStore.Members`), which no lookup needs.
+import CNetShim
+
 struct ObjectTable {
     struct Entry {
         var object: KubeObject
@@ -51,7 +53,18 @@ struct ObjectTable {
 
     /// The low 32 bits of the key's hash: its home slot (the index has fewer slots than
     /// 2^32) and the tag a probe compares.
-    private static func hash(_ key: ObjectKey) -> UInt32 { UInt32(truncatingIfNeeded: key.hashValue) }
+    static func hash(_ key: ObjectKey) -> UInt32 { UInt32(truncatingIfNeeded: key.hashValue) }
+
+    /// Asks the CPU for the home slot of a key with this hash: a load of many objects
+    /// (`ClusterSetStore.replaceAll(of:taking:)`) hashes keys a few objects ahead, so the
+    /// slot is in cache when `locate` reads it (that read's miss was a fifth of applying
+    /// a first load).
+    func prefetch(hash: UInt32) {
+        slots.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress, b.count > 0 else { return }
+            cns_prefetch(base + (Int(hash) & (b.count - 1)))
+        }
+    }
 
     private static func word(index: Index, hash: UInt32) -> UInt64 { UInt64(hash) << 32 | UInt64(index + 1) }
 
@@ -60,9 +73,9 @@ struct ObjectTable {
 
     /// The slot holding `key`'s entry, or the empty slot where it would go; and the key's
     /// hash (for `insert(_:at:)`).
-    private func probe(_ key: ObjectKey) -> (slot: Int, entry: Index?, hash: UInt32) {
+    private func probe(_ key: ObjectKey, hash: UInt32? = nil) -> (slot: Int, entry: Index?, hash: UInt32) {
         let mask = slots.count - 1
-        let hash = Self.hash(key)
+        let hash = hash ?? Self.hash(key)
         var i = Int(hash) & mask
         while true {
             let s = slots[i]
@@ -91,9 +104,10 @@ struct ObjectTable {
     /// Where `key`'s entry is, or the empty slot `insert(_:at:)` fills: one probe (and
     /// one key made and hashed) for an upsert, not one to find and one to insert. The
     /// index grows first when one more entry would need it.
-    mutating func locate(_ key: ObjectKey) -> Location {
+    /// `hash`, when given, is `Self.hash(key)` made earlier.
+    mutating func locate(_ key: ObjectKey, hash: UInt32? = nil) -> Location {
         if (count + 1) * 2 > slots.count { grow() }
-        let p = probe(key)
+        let p = probe(key, hash: hash)
         return Location(slot: p.slot, entry: p.entry, hash: p.hash)
     }
 

@@ -67,10 +67,12 @@ struct ServiceResolver {
     func clusterSetIPRecords(_ o: ServiceObjects) -> [ClusterRecord] {
         var records: [ClusterRecord] = []
         records.reserveCapacity(o.slices.count + o.legacyImports.count)
-        // Without legacy slices every slice is in use (the usual case: no lists made).
-        let inUse = o.slices.contains(where: \.legacy) ? slicesInUse(o) : Array(o.slices.indices)
-        for k in inUse {
-            let s = o.slices[k]
+        // Without legacy slices every slice is in use (the usual case: no list made).
+        let inUse: [Int]? = o.slices.contains(where: \.legacy) ? slicesInUse(o) : nil
+        var n = 0
+        while n < (inUse?.count ?? o.slices.count) {
+            let s = o.slices[inUse?[n] ?? n]
+            n += 1
             let i = Self.record(s.cluster, in: &records)
             if s.legacy {
                 // Legacy slices list backend Pods: healthy with at least one; the service

@@ -35,56 +35,29 @@ public final class Server: @unchecked Sendable {
     /// Binds every socket, starts serving, and returns the bound addresses (port 0
     /// replaced by the port the kernel chose, the same for UDP and TCP).
     public func start() throws(SystemError) -> [ListenAddress] {
-        Socket.raiseFileLimit()
+        start(on: try ListenSockets(listen: configuration.listen, workers: configuration.workers))
+    }
+
+    /// Starts serving on sockets bound earlier (`sextant serve` binds before it loads);
+    /// queries that waited in their queues are answered first.
+    public func start(on sockets: ListenSockets) -> [ListenAddress] {
         signal(SIGPIPE, SIG_IGN)
         var bound: [ListenAddress] = []
-        for requested in configuration.listen {
-            var attempt = 0
-            while true {
-                do {
-                    bound.append(try bind(requested))
-                    break
-                } catch let e where requested.port == 0 && e.errno == EADDRINUSE && attempt < 20 {
-                    // The TCP port the kernel picked is taken for UDP: pick again.
-                    attempt += 1
-                }
+        for g in sockets.adopt() {
+            for u in g.udp {
+                udpWorkers.append(UDPWorker(fd: u, index: udpWorkers.count, io: configuration.udpIO, snapshots: snapshots,
+                                            allow: configuration.allow, limiter: configuration.rateLimiter,
+                                            forwarder: configuration.forwarder, logger: logger))
             }
+            tcpListeners.append(TCPListener(fd: g.tcp, address: g.address, limit: limit, idleTimeout: configuration.tcpIdleTimeout,
+                                            snapshots: snapshots, queries: tcpQueries, allow: configuration.allow,
+                                            forwarder: configuration.forwarder, logger: logger))
+            bound.append(g.address)
         }
         for w in udpWorkers { w.start() }
         for l in tcpListeners { l.start() }
         serving.store(true, ordering: .releasing)
         return bound
-    }
-
-    private func bind(_ requested: ListenAddress) throws(SystemError) -> ListenAddress {
-        var address = requested
-        let tcp = try Socket.make(address.family, Int32(SOCK_STREAM.rawValue))
-        var udps: [Int32] = []
-        do throws(SystemError) {
-            try Socket.setOption(tcp, SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)")
-            try Socket.bind(tcp, address)
-            address.port = try Socket.boundPort(tcp)
-            guard listen(tcp, 1024) == 0 else { throw SystemError("listen \(address)") }
-            for _ in 0..<max(1, configuration.workers) {
-                let u = try Socket.make(address.family, Int32(SOCK_DGRAM.rawValue))
-                udps.append(u)
-                try Socket.setOption(u, SOL_SOCKET, SO_REUSEPORT, 1, "setsockopt(SO_REUSEPORT)")
-                try Socket.setOption(u, SOL_SOCKET, SO_RCVBUF, 4 << 20, "setsockopt(SO_RCVBUF)")
-                try Socket.bind(u, address)
-            }
-        } catch {
-            _ = close(tcp)
-            for u in udps { _ = close(u) }
-            throw error
-        }
-        for (i, u) in udps.enumerated() {
-            udpWorkers.append(UDPWorker(fd: u, index: udpWorkers.count + i, io: configuration.udpIO, snapshots: snapshots,
-                                        allow: configuration.allow, limiter: configuration.rateLimiter,
-                                        forwarder: configuration.forwarder, logger: logger))
-        }
-        tcpListeners.append(TCPListener(fd: tcp, address: address, limit: limit, idleTimeout: configuration.tcpIdleTimeout, snapshots: snapshots,
-                                        queries: tcpQueries, allow: configuration.allow, forwarder: configuration.forwarder, logger: logger))
-        return address
     }
 
     /// Stops receiving: sockets close once their sources are cancelled.

@@ -189,6 +189,16 @@ struct Serve: ParsableCommand {
             layout: StoreConfiguration.Layout(rawValue: layout) ?? .cluster, brokerNamespace: brokerNamespace,
             zones: servedZones, maxRecords: maxRecords)
         let kube = try kubeConfiguration()
+        let workerCount = workers ?? Processors.usable
+        // Bound before the folder is read, as Knot DNS and NSD bind before they load: a
+        // port in use is the error at once, and a query sent meanwhile waits in the
+        // socket's queue for the first table instead of being refused.
+        let sockets: ListenSockets
+        do {
+            sockets = try ListenSockets(listen: addresses, workers: workerCount)
+        } catch {
+            throw StartupError(description: "\(error)", status: 1)
+        }
         let loader = ZonesLoader(folder: folder, required: zones != nil, logger: logger)
         // With an API server, in-zone questions get SERVFAIL (Not Ready) until every
         // resource has been listed once: never an NXDOMAIN a resolver would cache.
@@ -218,7 +228,7 @@ struct Serve: ParsableCommand {
         }
 
         // Warm restart: the objects the API server had last time, answered (marked stale)
-        // before it is reached. Published before the sockets are bound.
+        // before it is reached. Published before the workers start.
         var restored = false
         var stateWriter: StateWriter?
         if let sync, let path = stateFile {
@@ -237,11 +247,11 @@ struct Serve: ParsableCommand {
         }
 
         var config = ServerConfiguration(
-            listen: addresses, workers: workers ?? Processors.usable,
+            listen: sockets.addresses, workers: workerCount,
             tcpIdleTimeout: tcpIdleTimeout, tcpMaxConnections: tcpMaxConnections, udpIO: UDPIO(rawValue: udpIO) ?? .thread)
         if !allow.isEmpty { config.allow = SourceFilter(allow.compactMap { SourcePrefix(parsing: $0) }) }
         if let r = rrl { config.rateLimiter = ResponseRateLimiter(rate: r, slip: rrlSlip) }
-        config.forwarder = try makeForwarder(listening: addresses, logger: logger)
+        config.forwarder = try makeForwarder(listening: sockets.addresses, logger: logger)
         let server = Server(configuration: config, snapshots: snapshots, logger: logger)
         if let f = config.forwarder {
             do { try f.start() } catch { throw StartupError(description: error.description, status: 1) }
@@ -252,12 +262,7 @@ struct Serve: ParsableCommand {
         }
         // Before binding: a signal sent as soon as the address is printed must be handled.
         Signals.install(server: server, loader: loader, publisher: publisher, logger: logger) { [stateWriter] in stateWriter?.flush() }
-        let bound: [ListenAddress]
-        do {
-            bound = try server.start()
-        } catch {
-            throw StartupError(description: "\(error)", status: 1)
-        }
+        let bound = server.start(on: sockets)
         if let sync, let kube {
             do { try sync.start() } catch { throw StartupError(description: error.description, status: 2) }
             logger.info("watching the API server", metadata: [

@@ -100,6 +100,70 @@ import Glibc
         #expect(r.stderr.contains("bind 127.0.0.1:\(first.port)"))
     }
 
+    /// The DNS sockets are bound before the zones folder is read: a question sent while a
+    /// large folder is being read (before the server says it listens) waits in the
+    /// socket's queue and is answered once the first table is ready, not refused.
+    @Test func aQuestionSentDuringStartupIsAnsweredOnceLoaded() throws {
+        var items: [String] = []
+        for i in 0..<20_000 {
+            items.append(#"{"apiVersion":"multicluster.x-k8s.io/v1alpha1","kind":"ServiceImport","metadata":{"name":"svc-\#(i)","namespace":"ns"},"spec":{"type":"ClusterSetIP","ips":["243.0.\#(i / 256).\#(i % 256)"],"ports":[{"name":"http","protocol":"TCP","port":80}]}}"#)
+        }
+        let zone = try String(contentsOfFile: repositoryZones + "/clusterset.local.zone", encoding: .utf8)
+        let dir = try zonesFolder(["clusterset.local.zone": zone, "services.json": #"{"apiVersion":"v1","kind":"List","items":["# + items.joined(separator: ",") + "]}"])
+        // A port nobody holds (UDP and TCP), then the server on it.
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &len) } }
+        let port = UInt16(bigEndian: sin.sin_port)
+        close(probe)
+        let out = Pipe()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: SextantProcess.binary)
+        server.arguments = ["serve", "--zones", dir, "--listen", "127.0.0.1:\(port)", "--http", "off", "--workers", "1"]
+        server.standardOutput = out
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        // A connected socket: a question to a port not yet bound comes back refused.
+        let fd = RawClient.udpSocket()
+        defer { close(fd) }
+        sin.sin_port = port.bigEndian
+        _ = withUnsafeMutablePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } }
+        let q = query("svc-19999.ns.svc.clusterset.local")
+        var waitingBeforeListening = false
+        var reply: [UInt8]?
+        for _ in 0..<2_000 where reply == nil {
+            var p = pollfd(fd: out.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            let saidListening = poll(&p, 1, 0) > 0
+            _ = q.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            if RawClient.readable(fd, timeout: 0.05) {
+                var buf = [UInt8](repeating: 0, count: 4096)
+                let n = recv(fd, &buf, buf.count, 0)
+                if n > 0 { reply = Array(buf[0..<n]) } else { usleep(2_000) }  // refused: not bound yet
+                continue
+            }
+            // Not refused and not answered: bound, still reading. Wait for the answer.
+            waitingBeforeListening = !saidListening
+            if RawClient.readable(fd, timeout: 60) {
+                var buf = [UInt8](repeating: 0, count: 4096)
+                let n = recv(fd, &buf, buf.count, 0)
+                if n > 0 { reply = Array(buf[0..<n]) }
+            }
+            break
+        }
+        #expect(waitingBeforeListening, "no question was sent while the folder was being read")
+        let answer = try Message(decoding: try #require(reply))
+        #expect(answer.rcode == .noError)
+        #expect(answer.answers.map(\.presentationData) == ["243.0.78.31"])
+    }
+
     @Test func sighupReloadsAndKeepsOldDataOnError() throws {
         let zone = "$ORIGIN clusterset.local.\n$TTL 5\n@ IN SOA ns hm 1 2 3 4 5\nold IN A 192.0.2.1\n"
         let dir = try zonesFolder(["clusterset.local.zone": zone])

@@ -48,13 +48,20 @@ extension KubeObject {
         var named: ObjectKind?
         var metadata = -1, spec = -1, addressType = -1, endpoints = -1, ports = -1
         var seen: UInt8 = 0
-        // `metadata` is read when it comes (its reading does not depend on the kind); the
-        // kind's own fields are found in this pass and read after it.
+        // `metadata` is read when it comes (its reading does not depend on the kind). The
+        // kind's own fields are read when they come too once the kind is known (`kind`
+        // and `apiVersion` first, as the API server writes them); before that, where each
+        // starts is noted (checked, skipped) and they are read after the pass. Skipped and
+        // read again, they were a tenth of reading a folder.
         var meta: ObjectMeta?
-        // One pass over the keys: where each value we need starts (checked, skipped), so
-        // that the kind, wherever it is, decides how they are read.
+        var early = known
+        var readImport: ServiceImport?, readIPv6: Bool?, readEndpoints: [EndpointSlice.Endpoint]?, readPorts: [ServicePort]?
         let ok = c.object { key, c in
             var bit: UInt8 = 0
+            // The kind, once `kind` and `apiVersion` have both come (nil until then).
+            if early == nil, seen & 3 == 3 {
+                early = apiVersionBytes.map { Self.kind(apiVersion: $0, named: named) } ?? Self.kind(apiVersion: apiVersion ?? "", named: named)
+            }
             c.skipSpace()
             let start = c.at
             switch key.count {
@@ -81,10 +88,34 @@ extension KubeObject {
                 meta = m
                 metadata = start
                 return true
-            case 4 where key.equals("spec"): bit = 8; spec = start
-            case 11 where key.equals("addressType"): bit = 16; addressType = start
-            case 9 where key.equals("endpoints"): bit = 32; endpoints = start
-            case 5 where key.equals("ports"): bit = 64; ports = start
+            case 4 where key.equals("spec"):
+                bit = 8
+                spec = start
+                if let meta, seen & 8 == 0, early == .serviceImport {
+                    guard let si = ServiceImport.fastDecode(&c, metadata: meta, memo: &memo) else { return false }
+                    readImport = si
+                }
+            case 11 where key.equals("addressType"):
+                bit = 16
+                addressType = start
+                if seen & 16 == 0, early == .endpointSlice {
+                    guard let v6 = Self.isIPv6(addressType: &c) else { return false }
+                    readIPv6 = v6
+                }
+            case 9 where key.equals("endpoints"):
+                bit = 32
+                endpoints = start
+                if seen & 32 == 0, early == .endpointSlice {
+                    guard let list = Self.endpoints(&c) else { return false }
+                    readEndpoints = list
+                }
+            case 5 where key.equals("ports"):
+                bit = 64
+                ports = start
+                if seen & 64 == 0, early == .endpointSlice {
+                    guard let list = ServicePort.fastDecodeSharedList(&c, memo: &memo) else { return false }
+                    readPorts = list
+                }
             default: break
             }
             if bit != 0 {
@@ -107,6 +138,8 @@ extension KubeObject {
             guard let k else { return .otherKind }
             kind = k
         }
+        // The fields read during the pass were read for this kind: `early` came from the
+        // same `kind` and `apiVersion` (a second of either is a duplicate, given up on).
         func at(_ offset: Int) -> JSONCursor {
             var sub = c
             sub.at = offset
@@ -115,6 +148,7 @@ extension KubeObject {
         guard metadata >= 0, let meta else { return .undecided }
         switch kind {
         case .serviceImport:
+            if let readImport { return .object(.serviceImport(readImport)) }
             guard spec >= 0 else {
                 return .object(.serviceImport(ServiceImport(metadata: meta, type: .clusterSetIP)))
             }
@@ -124,26 +158,20 @@ extension KubeObject {
         case .endpointSlice:
             guard addressType >= 0 else { return .undecided }
             var t = at(addressType)
-            let isIPv6: Bool
-            switch t.string() {
-            case "IPv4": isIPv6 = false
-            case "IPv6": isIPv6 = true
-            default: return .undecided
-            }
+            guard let isIPv6 = readIPv6 ?? Self.isIPv6(addressType: &t) else { return .undecided }
             var list: [EndpointSlice.Endpoint] = []
-            if endpoints >= 0 {
+            if let readEndpoints {
+                list = readEndpoints
+            } else if endpoints >= 0 {
                 var e = at(endpoints)
-                if !e.takeNull() {
-                    guard e.array({ c in
-                        guard let one = EndpointSlice.Endpoint.fastDecode(&c) else { return false }
-                        list.append(one)
-                        return true
-                    }) else { return .undecided }
-                }
+                guard let read = Self.endpoints(&e) else { return .undecided }
+                list = read
             }
             for e in list where e.addresses.contains(where: { $0.isIPv6 != isIPv6 }) { return .undecided }
             var portList: [ServicePort] = []
-            if ports >= 0 {
+            if let readPorts {
+                portList = readPorts
+            } else if ports >= 0 {
                 var p = at(ports)
                 guard let read = ServicePort.fastDecodeSharedList(&p, memo: &memo) else { return .undecided }
                 portList = read
@@ -152,6 +180,27 @@ extension KubeObject {
         case .gateway:
             return .undecided
         }
+    }
+
+    /// A slice's `addressType`: false for IPv4, true for IPv6, nil for anything else.
+    private static func isIPv6(addressType c: inout JSONCursor) -> Bool? {
+        switch c.string() {
+        case "IPv4": return false
+        case "IPv6": return true
+        default: return nil
+        }
+    }
+
+    /// A slice's `endpoints`: null is none.
+    private static func endpoints(_ c: inout JSONCursor) -> [EndpointSlice.Endpoint]? {
+        if c.takeNull() { return [] }
+        var list: [EndpointSlice.Endpoint] = []
+        guard c.array({ c in
+            guard let one = EndpointSlice.Endpoint.fastDecode(&c) else { return false }
+            list.append(one)
+            return true
+        }) else { return nil }
+        return list
     }
 }
 

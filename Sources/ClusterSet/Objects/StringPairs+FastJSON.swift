@@ -13,12 +13,8 @@ extension StringPairs {
         typealias Piece = UnsafeRawBufferPointer
         var pairs = InlineArray<16, (key: Piece, value: Piece)>(repeating: (Piece(start: nil, count: 0), Piece(start: nil, count: 0)))
         var n = 0
-        func isASCII(_ p: Piece) -> Bool {
-            for b in p where b >= 0x80 { return false }
-            return true
-        }
-        guard c.object({ key, c in
-            guard n < 16, c.holds(key), isASCII(key), let value = c.rawString(), isASCII(value) else { return false }
+        guard c.asciiObject({ key, c in
+            guard n < 16, let value = c.rawASCIIString() else { return false }
             pairs[n] = (key, value)
             n += 1
             return true
