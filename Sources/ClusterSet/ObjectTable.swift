@@ -1,3 +1,5 @@
+import CNetShim
+
 /// The store's objects by key: entries in one array at stable indexes (a freed index is
 /// reused), found through an open-addressing index of 8-byte slots.
 ///
@@ -8,8 +10,6 @@
 /// source and what it is to the layout in 16 bytes, and the index (entry numbers and
 /// their keys' hash tags) is half empty at most: 6 MB + 8 MB. Services refer to their
 /// objects by index (`ClusterSetStore.Members`), which no lookup needs.
-import CNetShim
-
 struct ObjectTable {
     struct Entry {
         var object: KubeObject

@@ -10,9 +10,7 @@ import Glibc
 /// answered when the workers start instead of being refused (an ICMP port unreachable a
 /// restarted sidecar's clients would see as a failed lookup). `Server.start(on:)` takes
 /// them over.
-public final class ListenSockets: @unchecked Sendable {
-    // @unchecked: written once in init; `adopt` hands the descriptors to one server
-    // (Serve's single thread), after which `close` does nothing.
+public final class ListenSockets {
 
     /// One listen address's sockets: a TCP listener and `workers` UDP sockets sharing
     /// the port through SO_REUSEPORT.
@@ -54,6 +52,9 @@ public final class ListenSockets: @unchecked Sendable {
         defer { groups = [] }
         return groups
     }
+
+    /// Sockets no server took are closed with their owner.
+    deinit { close() }
 
     /// Closes sockets no server took (a start-up that failed after binding).
     public func close() {

@@ -98,8 +98,17 @@ enum RawClient {
 }
 
 /// A temporary zones folder.
+/// This test process's folders, under one parent removed when the process exits (one
+/// folder per call was left in /tmp: thousands after a few runs).
+private let testFolders: String = {
+    let parent = NSTemporaryDirectory() + "sextant-bb-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "sextant-bb-\(getpid())") }
+    return parent
+}()
+
 func zonesFolder(_ files: [String: String]) throws -> String {
-    let dir = NSTemporaryDirectory() + "sextant-bb-\(UInt64.random(in: 0...UInt64.max))"
+    let dir = testFolders + "/\(UInt64.random(in: 0...UInt64.max))"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
     return dir
