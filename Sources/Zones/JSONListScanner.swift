@@ -86,9 +86,12 @@ enum JSONListScanner {
         }
 
         mutating func refill() -> Bool {
-            guard let reader else { return false }
+            guard let reader, !reader.atEnd else { return false }
             let keep = count - mark
-            guard let held = reader.refill(keeping: keep, from: mark - origin) else { return false }
+            // The bytes from the mark move to the front whether or not more come (the
+            // window may even have grown): the view follows them either way, so nothing
+            // points into a moved or freed window after the file's end or a read error.
+            let held = reader.refill(keeping: keep, from: mark - origin) ?? keep
             origin = mark
             count = origin + held
             bytes = UnsafePointer(reader.buffer)
