@@ -215,14 +215,18 @@ public final class ClusterSetStore {
             }
             for key in gone { apply(.delete(key)) }
         }
-        // About the size the table will have (this source's objects replaced).
+        reserve(for: list)
+        for o in list { apply(.upsert(o), source: source) }
+    }
+
+    /// Room for `list` replacing this source's objects: the object table about the size
+    /// it will have, and a service per import, about (the map grows once, not by
+    /// doubling, rehashing every service's key each time).
+    private func reserve(for list: [KubeObject]) {
         entries.reserve(max(entries.count, list.count))
-        // A service per import, about: the map grows once, not by doubling (rehashing
-        // every service's key each time).
         var imports = 0
         for case .serviceImport in list { imports += 1 }
         byService.reserveCapacity(byService.count + imports)
-        for o in list { apply(.upsert(o), source: source) }
     }
 
     /// The same, taking the objects out of `list` (left empty) as they are applied: the
@@ -236,10 +240,7 @@ public final class ClusterSetStore {
             return
         }
         // An empty store: nothing to delete; sized once, as `replaceAll(of:with:source:)`.
-        entries.reserve(list.count)
-        var imports = 0
-        for case .serviceImport in list { imports += 1 }
-        byService.reserveCapacity(byService.count + imports)
+        reserve(for: list)
         // Keys made and hashed `ahead` objects early and their slots prefetched: the
         // slot's cache miss overlaps the objects in between.
         let ahead = 8
@@ -575,7 +576,10 @@ public final class ClusterSetStore {
     private func setTables(_ key: ServiceKey, _ list: [NameTable]?, at known: [ServiceKey: Members].Index? = nil) -> Bool {
         // One lookup of the service at most (none when the caller knows where it is).
         let at = known ?? byService.index(forKey: key)
-        let old = at.flatMap { byService.values[$0].tables.isEmpty ? nil : byService.values[$0].tables.list }
+        let old = at.flatMap { i -> [NameTable]? in
+            let tables = byService.values[i].tables
+            return tables.isEmpty ? nil : tables.list
+        }
         for t in old ?? [] { directory.remove(t) }
         for t in list ?? [] { directory.insert(t) }
         if let at {

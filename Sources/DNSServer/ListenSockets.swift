@@ -11,7 +11,6 @@ import Glibc
 /// restarted sidecar's clients would see as a failed lookup). `Server.start(on:)` takes
 /// them over.
 public final class ListenSockets {
-
     /// One listen address's sockets: a TCP listener and `workers` UDP sockets sharing
     /// the port through SO_REUSEPORT.
     struct Group {

@@ -123,15 +123,11 @@ package struct JSONCursor {
         let start = at + 1
         var i = start
         var ascii = true
-        // Eight bytes at a time; the first byte that is a quote, a backslash, a control
-        // character or non-ASCII is the lowest flagged one (the subtraction's borrows
-        // flag only bytes above a true one), so the usual names, labels and addresses
-        // never go byte by byte but for their last few bytes.
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        // Eight bytes at a time, up to the first quote, backslash, control character or
+        // non-ASCII byte (`JSONWord.stops`): the usual names, labels and addresses never
+        // go byte by byte but for their last few bytes.
         while i + 8 <= end {
-            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-            let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
-            let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w) | w) & highs
+            let special = JSONWord.stops(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
             if special == 0 {
                 i += 8
                 continue
@@ -161,14 +157,6 @@ package struct JSONCursor {
         if !ascii, !Self.validUTF8(raw) { return nil }
         at = quote + 1
         return raw
-    }
-
-    /// Whether `raw` lies in the input (a key `object` passed to its body points there
-    /// unless it had an escape: then into a decoded copy that ends with the call).
-    package func holds(_ raw: UnsafeRawBufferPointer) -> Bool {
-        guard let p = raw.baseAddress else { return raw.isEmpty }
-        let start = UnsafeRawPointer(base)
-        return p >= start && p + raw.count <= start + end
     }
 
     /// Consumes `bytes` when the input continues with exactly them, white space skipped

@@ -1,3 +1,4 @@
+import FastJSON
 import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
@@ -109,15 +110,10 @@ enum JSONListScanner {
             i += 1
             let start = i
             // The usual string, without escapes and inside the window: eight bytes at a
-            // time up to the first quote or backslash. (Two memchr calls per string were
-            // most of the scan: Kubernetes' strings are short, the calls' set-up was not.)
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            // time up to the first quote or backslash (`JSONWord`; two memchr calls per
+            // string were most of the scan).
             while i &+ 8 <= count {
-                let w = UnsafeRawPointer(bytes + (i &- origin)).loadUnaligned(as: UInt64.self)
-                let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
-                // The high bit of each byte that is a quote or a backslash (exact at the
-                // first one, which is all that is read).
-                let found = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
+                let found = JSONWord.quotesAndBackslashes(UnsafeRawPointer(bytes + (i &- origin)).loadUnaligned(as: UInt64.self))
                 if found == 0 {
                     i &+= 8
                     continue

@@ -260,7 +260,8 @@ struct Serve: ParsableCommand {
                 "cache": "\(f.cache?.slots ?? 0) entries",
             ])
         }
-        // Before binding: a signal sent as soon as the address is printed must be handled.
+        // Before the workers start and the address is printed: a signal sent as soon as it
+        // is printed must be handled.
         Signals.install(server: server, loader: loader, publisher: publisher, logger: logger) { [stateWriter] in stateWriter?.flush() }
         let bound = server.start(on: sockets)
         if let sync, let kube {

@@ -59,9 +59,7 @@ extension KubeObject {
         let ok = c.object { key, c in
             var bit: UInt8 = 0
             // The kind, once `kind` and `apiVersion` have both come (nil until then).
-            if early == nil, seen & 3 == 3 {
-                early = apiVersionBytes.map { Self.kind(apiVersion: $0, named: named) } ?? Self.kind(apiVersion: apiVersion ?? "", named: named)
-            }
+            if early == nil, seen & 3 == 3 { early = Self.kind(apiVersion: apiVersionBytes, apiVersion, named: named) }
             c.skipSpace()
             let start = c.at
             switch key.count {
@@ -125,21 +123,10 @@ extension KubeObject {
             return c.at > start || c.skipValue()
         }
         guard ok else { return .undecided }
-        let kind: ObjectKind
-        if let known {
-            kind = known
-        } else {
-            let k: ObjectKind?
-            if let raw = apiVersionBytes {
-                k = Self.kind(apiVersion: raw, named: named)
-            } else {
-                k = Self.kind(apiVersion: apiVersion ?? "", named: named)
-            }
-            guard let k else { return .otherKind }
-            kind = k
-        }
-        // The fields read during the pass were read for this kind: `early` came from the
-        // same `kind` and `apiVersion` (a second of either is a duplicate, given up on).
+        // The kind given, or found during the pass, or from what the pass found. The
+        // fields read during the pass were read for this kind: `early` came from the same
+        // `kind` and `apiVersion` (a second of either is a duplicate, given up on).
+        guard let kind = early ?? Self.kind(apiVersion: apiVersionBytes, apiVersion, named: named) else { return .otherKind }
         func at(_ offset: Int) -> JSONCursor {
             var sub = c
             sub.at = offset
@@ -180,6 +167,13 @@ extension KubeObject {
         case .gateway:
             return .undecided
         }
+    }
+
+    /// The kind an object's `apiVersion` (its bytes when read in place, else the string;
+    /// none: empty) and `kind` name.
+    private static func kind(apiVersion bytes: UnsafeRawBufferPointer?, _ string: String?, named: ObjectKind?) -> ObjectKind? {
+        if let bytes { return kind(apiVersion: bytes, named: named) }
+        return kind(apiVersion: string ?? "", named: named)
     }
 
     /// A slice's `addressType`: false for IPv4, true for IPv6, nil for anything else.

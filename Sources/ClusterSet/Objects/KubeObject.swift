@@ -8,8 +8,6 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
     case endpointSlice = "EndpointSlice"
     case gateway = "Gateway"
 
-    /// The API group of each kind, so that a `Gateway` of another API (Gateway API's
-    /// `gateway.networking.k8s.io`) is not taken for Submariner's.
     /// The kind whose name `raw` holds (a `kind` value's bytes, compared in place: the
     /// fast decoder asks this of every object). `StartupPathTests` holds it to `rawValue`.
     init?(named raw: UnsafeRawBufferPointer) {
@@ -24,6 +22,8 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The API group of each kind, so that a `Gateway` of another API (Gateway API's
+    /// `gateway.networking.k8s.io`) is not taken for Submariner's.
     public var group: String {
         switch self {
         case .serviceImport: return "multicluster.x-k8s.io"
