@@ -30,7 +30,7 @@ let package = Package(
         .executable(name: "sextant", targets: ["sextant"]),
         .library(name: "DNSWire", targets: ["DNSWire"]),
         // For the benchmark and fuzz packages beside this one.
-        .library(name: "SextantCore", targets: ["DNSWire", "AnswerTable", "ClusterSet", "DNSServer", "Zones", "KubeClient", "ClusterSync", "Forwarder"]),
+        .library(name: "SextantCore", targets: ["DNSWire", "FastJSON", "AnswerTable", "ClusterSet", "DNSServer", "Zones", "KubeClient", "ClusterSync", "Forwarder"]),
         // For the fuzz package beside this one.
         .library(name: "SextantGateway", targets: ["Gateway"]),
     ],
@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "CCrypto", "KubeClient", "Locking",
+                "CCrypto", "FastJSON", "KubeClient", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,3 +1,4 @@
+import FastJSON
 import FoundationEssentials
 import Locking
 
@@ -20,7 +21,7 @@ struct GatewayRecord: Codable, Equatable {
 
     static func load(_ path: String) -> GatewayRecord? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(GatewayRecord.self, from: data)
+        return try? JSONDecoder().decodeBounded(GatewayRecord.self, from: data)
     }
 
     func save(_ path: String) throws(GatewayError) {

@@ -1,3 +1,4 @@
+import FastJSON
 import FoundationEssentials
 import Locking
 import YAML
@@ -20,7 +21,7 @@ extension KubeConfig {
                 Result { () throws(YAMLError) in try YAMLReader.documents(raw, scalars: .stringsExceptBoolAndNull) }
             }.get()
             guard let first = documents.first else { throw KubeConfigError("the file is empty") }
-            file = try JSONDecoder().decode(KubeconfigFile.self, from: Data(first.json))
+            file = try JSONDecoder().decodeBounded(KubeconfigFile.self, from: Data(first.json))
         } catch {
             throw KubeConfigError("kubeconfig \(path): not a kubeconfig: \(Self.reason(error))")
         }

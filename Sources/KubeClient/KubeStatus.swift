@@ -1,3 +1,4 @@
+import FastJSON
 import FoundationEssentials
 
 /// The API's error object (`kind: Status`), as far as a watcher needs it.
@@ -15,7 +16,7 @@ public struct KubeStatus: Decodable, Sendable, Equatable {
     /// The Status in an error body when it is JSON; otherwise the first line of the text
     /// (429s from the overload filters are plain text, proxies send HTML).
     static func from(body: [UInt8], status: Int) -> KubeStatus {
-        if let s = try? JSONDecoder().decode(KubeStatus.self, from: Data(body)), s.code != nil || s.message != nil {
+        if let s = try? JSONDecoder().decodeBounded(KubeStatus.self, from: Data(body)), s.code != nil || s.message != nil {
             return KubeStatus(code: s.code ?? status, reason: s.reason, message: s.message)
         }
         let text = String(decoding: body.prefix(300), as: UTF8.self)

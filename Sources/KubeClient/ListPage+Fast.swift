@@ -46,7 +46,7 @@ extension ListPage {
                 if let (reference, object) = item(one) {
                     items.append(Decoded(reference: reference, item: .success(object)))
                 } else {
-                    guard let d = try? decoder.decode(Decoded<Item>.self, from: Data(one)) else { return nil }
+                    guard let d = try? decoder.decodeBounded(Decoded<Item>.self, from: Data(one)) else { return nil }
                     items.append(d)
                 }
             }

@@ -1,3 +1,4 @@
+import FastJSON
 import FoundationEssentials
 import Dispatch
 import Locking
@@ -261,7 +262,7 @@ extension Reflector {
                     page = read
                 } else {
                     do {
-                        page = try JSONDecoder().decode(ListPage<Item>.self, from: Data(body))
+                        page = try JSONDecoder().decodeBounded(ListPage<Item>.self, from: Data(body))
                     } catch {
                         throw .malformed("the list is not valid JSON: \(KubeConfig.reason(error))")
                     }
@@ -318,7 +319,7 @@ extension Reflector {
                 let ok = lines.append(bytes) { line in
                     let event: WatchLine<Item>
                     do {
-                        event = try decoder.decode(WatchLine<Item>.self, from: Data(line))
+                        event = try decoder.decodeBounded(WatchLine<Item>.self, from: Data(line))
                     } catch {
                         stop = .malformed("an event is not valid JSON (\(KubeConfig.reason(error)))")
                         return false

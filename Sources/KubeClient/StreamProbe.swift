@@ -1,3 +1,4 @@
+import FastJSON
 import FoundationEssentials
 
 /// What one response body goes through in the reflector, for the fuzz target
@@ -17,7 +18,7 @@ public enum StreamProbe {
         while at < body.count {
             let piece = UnsafeRawBufferPointer(rebasing: body[at..<min(body.count, at + step)])
             let ok = lines.append(piece) { line in
-                if (try? decoder.decode(WatchLine<Item>.self, from: Data(line))) != nil { events += 1 } else { malformed += 1 }
+                if (try? decoder.decodeBounded(WatchLine<Item>.self, from: Data(line))) != nil { events += 1 } else { malformed += 1 }
                 return true
             }
             guard ok else { return nil }
@@ -32,7 +33,7 @@ public enum StreamProbe {
     /// the same references and the same successes.
     public static func listPage<Item: Decodable>(_ body: [UInt8], item: (UnsafeRawBufferPointer) -> (ObjectReference, Item)?) -> (fast: [Decoded<Item>]?, slow: [Decoded<Item>]?) {
         let fast = ListPage<Item>.fast(body, item: item).map { $0.items ?? [] }
-        let slow = (try? JSONDecoder().decode(ListPage<Item>.self, from: Data(body))).map { $0.items ?? [] }
+        let slow = (try? JSONDecoder().decodeBounded(ListPage<Item>.self, from: Data(body))).map { $0.items ?? [] }
         return (fast, slow)
     }
 }

@@ -145,7 +145,7 @@ extension ManifestFile {
             case .object(let o): out.objects.append(o)
             case .other: out.otherKinds += 1
             case .slow(let bytes):
-                guard let decoded = try? decoder.decode(JSONItem.self, from: bytes) else { return nil }
+                guard let decoded = try? decoder.decodeBounded(JSONItem.self, from: bytes) else { return nil }
                 add(decoded, label: "document 1 item \(index)", path: path, to: &out)
             }
             guard let another = separator(&w, closing: UInt8(ascii: "]")) else { return nil }

@@ -304,7 +304,7 @@ public enum ManifestFile {
                     case .otherKind: out.otherKinds += 1
                     case .undecided:
                         let bytes = Data(UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound - span.lowerBound)..<(range.upperBound - span.lowerBound)]))
-                        guard let item = try? decoder.decode(JSONItem.self, from: bytes) else { return false }
+                        guard let item = try? decoder.decodeBounded(JSONItem.self, from: bytes) else { return false }
                         add(item, label: "document 1 item \(first + j + 1)", path: path, to: &out)
                     }
                 }
@@ -346,7 +346,7 @@ public enum ManifestFile {
             }
         }
         var out = Contents()
-        guard let doc = try? JSONDecoder().decode(JSONDocument.self, from: data) else { return nil }
+        guard let doc = try? JSONDecoder().decodeBounded(JSONDocument.self, from: data) else { return nil }
         for (i, item) in (doc.items ?? [doc.single]).enumerated() {
             add(item, label: doc.items == nil ? "document 1" : "document 1 item \(i + 1)", path: path, to: &out)
         }

@@ -201,6 +201,32 @@ import Testing
         #expect(bytes.withUnsafeBytes { KubeObject.fastDecode($0) }.isUndecided)
     }
 
+    /// JSONDecoder traps on text whose 513th array or object opens at its very end
+    /// (FuzzObjects): such text is refused before it reaches it, as JSONDecoder refuses any
+    /// text nested deeper than 512; text at 512 decodes as before.
+    @Test func textNestedDeeperThanJSONDecoderAcceptsIsRefusedFirst() throws {
+        let trap = Data((#"{"a":"# + String(repeating: "[", count: 512)).utf8)
+        #expect(trap.withUnsafeBytes { JSONNesting.exceeds(512, in: $0) })
+        #expect(throws: DecodingError.self) { try JSONDecoder().decodeBounded([String: [String]].self, from: trap) }
+        #expect(throws: DecodingError.self) { try KubeObject.decode(kind: .serviceImport, json: trap) }
+        // 512 deep and closed: JSONDecoder's own answer (an array of arrays ... of nothing).
+        let deepest = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
+        #expect(!Data(deepest.utf8).withUnsafeBytes { JSONNesting.exceeds(512, in: $0) })
+        #expect((try? JSONDecoder().decodeBounded(AnyDepth.self, from: Data(deepest.utf8))) != nil)
+        // Brackets inside strings, escaped quotes included, do not count.
+        let quoted = Data(("[\"" + String(repeating: "[", count: 600) + "\\\"" + "\"]").utf8)
+        #expect(!quoted.withUnsafeBytes { JSONNesting.exceeds(512, in: $0) })
+        #expect((try? JSONDecoder().decodeBounded([String].self, from: quoted))?.first?.count == 601)
+    }
+
+    /// Any JSON array nesting (the deepest decode above).
+    struct AnyDepth: Decodable {
+        init(from decoder: Decoder) throws {
+            var c = try decoder.unkeyedContainer()
+            while !c.isAtEnd { _ = try c.decode(AnyDepth.self) }
+        }
+    }
+
     /// Strings with an escape, a quote, a control character or a non-ASCII letter at every
     /// position of the first 40 bytes (the cursor reads eight bytes at a time): read as
     /// JSONSerialization reads them, or refused where it refuses them.

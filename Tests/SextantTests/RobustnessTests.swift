@@ -81,6 +81,16 @@ import Glibc
         }
     }
 
+    /// A manifest that would make JSONDecoder trap (its 513th level opening at the end of
+    /// the file, found by FuzzObjects) is a bad file like any other: status 2 and where.
+    @Test func jsonNestedPastTheDecodersLimitIsABadFileNotACrash() throws {
+        let zone = try String(contentsOfFile: repositoryZones + "/clusterset.local.zone", encoding: .utf8)
+        let dir = try zonesFolder(["clusterset.local.zone": zone, "deep.json": #"{"a":"# + String(repeating: "[", count: 512)])
+        let r = try SextantProcess.runToExit(["serve", "--zones", dir, "--listen", "127.0.0.1:0"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("deep.json:1: not valid JSON"))
+    }
+
     @Test func missingZonesFolderGivenExplicitlyExitsTwo() throws {
         let r = try SextantProcess.runToExit(["serve", "--zones", "/nonexistent/zones", "--listen", "127.0.0.1:0"])
         #expect(r.status == 2)

@@ -1,3 +1,4 @@
+import FastJSON
 import Foundation
 import FuzzSupport
 import Gateway
@@ -8,9 +9,9 @@ import Gateway
 func fuzzOne(_ input: UnsafeRawBufferPointer) {
     let data = Data(input)
     let decoder = JSONDecoder()
-    if let e = try? decoder.decode(EndpointObject.self, from: data) { roundTrip(e) }
-    if let g = try? decoder.decode(GatewayObject.self, from: data) { roundTrip(g) }
-    if let c = try? decoder.decode(ClusterObject.self, from: data) { roundTrip(c) }
+    if let e = try? decoder.decodeBounded(EndpointObject.self, from: data) { roundTrip(e) }
+    if let g = try? decoder.decodeBounded(GatewayObject.self, from: data) { roundTrip(g) }
+    if let c = try? decoder.decodeBounded(ClusterObject.self, from: data) { roundTrip(c) }
     if input.count < 64, let text = String(bytes: input, encoding: .utf8), let d = GoDuration(parsing: text) {
         // What Go would print for it parses back to the same duration (to the nanosecond).
         guard let again = GoDuration(parsing: d.description), again == d else { fatalError("\(text) → \(d) does not round-trip") }

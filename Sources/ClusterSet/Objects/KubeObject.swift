@@ -87,9 +87,9 @@ public enum KubeObject: Sendable, Equatable {
     public static func decode(kind: ObjectKind, json: Data) throws -> KubeObject {
         let d = JSONDecoder()
         switch kind {
-        case .serviceImport: return .serviceImport(try d.decode(ServiceImport.self, from: json))
-        case .endpointSlice: return .endpointSlice(try d.decode(EndpointSlice.self, from: json))
-        case .gateway: return .gateway(try d.decode(Gateway.self, from: json))
+        case .serviceImport: return .serviceImport(try d.decodeBounded(ServiceImport.self, from: json))
+        case .endpointSlice: return .endpointSlice(try d.decodeBounded(EndpointSlice.self, from: json))
+        case .gateway: return .gateway(try d.decodeBounded(Gateway.self, from: json))
         }
     }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Dispatch
+import FastJSON
 import FoundationEssentials
 import Locking
 import Logging
@@ -109,7 +110,7 @@ public final class FolderExchange: EndpointExchange, @unchecked Sendable {
             let file = directory + "/" + name
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: file))
-                let list = try JSONDecoder().decode(List.self, from: data)
+                let list = try JSONDecoder().decodeBounded(List.self, from: data)
                 for item in list.items {
                     if let e = item.endpoint { endpoints.append(e) }
                     if let c = item.cluster { clusters.append(c) }
