@@ -229,12 +229,18 @@ import Testing
         try (0..<1500).map { "n\($0).wild.upstream.test A" }.joined(separator: "\n").write(toFile: batch, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: batch) }
         let out = try dig(s, ["+short", "-f", batch])
-        #expect(out.split(separator: "\n").filter { $0 == "192.0.2.99" }.count == 1500)
         let m = try Self.metrics(s)
+        // Where a question went if one is missing (it failed once in CI, 1,499 of 1,500
+        // answered and counted as misses, and never again; not reproduced under load).
+        let trail = Comment(rawValue: "dig's other lines: \(out.split(separator: "\n").filter { $0 != "192.0.2.99" }.prefix(5)); "
+            + ["sextant_forward_dropped_total", "sextant_forward_failed_total", "sextant_forward_coalesced_total",
+               "sextant_forward_upstream_timeouts_total", "sextant_forward_cache_hits_total", "sextant_dns_dropped_total"]
+            .map { name in "\(name) \(Int(m.filter { $0.name == name }.map(\.value).reduce(0, +)))" }.joined(separator: ", "))
+        #expect(out.split(separator: "\n").filter { $0 == "192.0.2.99" }.count == 1500, trail)
         #expect(Self.metric(m, "sextant_forward_cache_capacity") == 64)
         #expect(Self.metric(m, "sextant_forward_cache_entries") == 64)
         #expect(Self.metric(m, "sextant_forward_cache_evictions_total") >= 1500 - 64 - 64)
-        #expect(Self.metric(m, "sextant_forward_cache_misses_total") == 1500)
+        #expect(Self.metric(m, "sextant_forward_cache_misses_total") == 1500, trail)
     }
 
     @Test func forwardingToItselfOrToNothingIsRefusedAtStart() throws {
