@@ -97,7 +97,6 @@ enum RawClient {
     }
 }
 
-/// A temporary zones folder.
 /// This test process's folders, under one parent removed when the process exits (one
 /// folder per call was left in /tmp: thousands after a few runs).
 private let testFolders: String = {
@@ -107,6 +106,7 @@ private let testFolders: String = {
     return parent
 }()
 
+/// A temporary zones folder.
 func zonesFolder(_ files: [String: String]) throws -> String {
     let dir = testFolders + "/\(UInt64.random(in: 0...UInt64.max))"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -121,15 +121,7 @@ import Glibc
         let zone = try String(contentsOfFile: repositoryZones + "/clusterset.local.zone", encoding: .utf8)
         let dir = try zonesFolder(["clusterset.local.zone": zone, "services.json": #"{"apiVersion":"v1","kind":"List","items":["# + items.joined(separator: ",") + "]}"])
         // A port nobody holds (UDP and TCP), then the server on it.
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &len) } }
-        let port = UInt16(bigEndian: sin.sin_port)
-        close(probe)
+        let port = try freeLoopbackPort()
         let out = Pipe()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: SextantProcess.binary)
@@ -144,8 +136,8 @@ import Glibc
         // A connected socket: a question to a port not yet bound comes back refused.
         let fd = RawClient.udpSocket()
         defer { close(fd) }
-        sin.sin_port = port.bigEndian
-        _ = withUnsafeMutablePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } }
+        var sin = RawClient.address(port)
+        _ = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         let q = query("svc-19999.ns.svc.clusterset.local")
         var waitingBeforeListening = false
         var reply: [UInt8]?
