@@ -134,23 +134,3 @@ final class RecursivePeer {
 
     deinit { stopAndRead() }
 }
-
-/// A loopback port free for both UDP and TCP at the time of asking.
-func freeLoopbackPort() throws -> UInt16 {
-    for _ in 0..<20 {
-        let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(udp) }
-        var a = RawClient.address(0)
-        let bound = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0 else { continue }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(udp, $0, &len) } }
-        let port = UInt16(bigEndian: a.sin_port)
-        let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(tcp) }
-        var t = RawClient.address(port)
-        let ok = withUnsafePointer(to: &t) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(tcp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        if ok == 0 { return port }
-    }
-    throw HarnessError("no free loopback port")
-}

@@ -2,9 +2,9 @@ import Foundation
 
 /// The built `sextant` binary, started on a free loopback port for one test.
 final class SextantProcess {
-    let process = Process()
-    private let stdoutPipe = Pipe()
-    private let stderrPipe = Pipe()
+    private(set) var process = Process()
+    private var stdoutPipe = Pipe()
+    private var stderrPipe = Pipe()
     /// Bound addresses as printed by the server (`127.0.0.1:40123`, `[::1]:40123`).
     private(set) var addresses: [String] = []
     /// The HTTP endpoint's bound address (`127.0.0.1:40124`), nil with `--http off`.
@@ -23,13 +23,33 @@ final class SextantProcess {
         return dir.appendingPathComponent("sextant").path
     }
 
-    /// Starts `sextant serve` with `arguments`, adding `--listen 127.0.0.1:0` unless a
-    /// `--listen` is given, and waits until it prints its bound addresses.
+    /// Starts `sextant serve` with `arguments`, adding `--listen` on a free port below the
+    /// ephemeral range (`freeLoopbackPort`: never one a `dig` of another test is given)
+    /// unless a `--listen` is given, and waits until it prints its bound addresses.
     init(_ arguments: [String], listens: Int? = nil) throws {
-        var args = ["serve"] + arguments
-        if !arguments.contains("--listen") { args += ["--listen", "127.0.0.1:0"] }
-        // Tests run side by side: each its own HTTP port (the default 9153 would clash).
-        if !arguments.contains("--http") { args += ["--http", "127.0.0.1:0"] }
+        let choosesPort = !arguments.contains("--listen")
+        var attempt = 0
+        while true {
+            var args = ["serve"] + arguments
+            if choosesPort { args += ["--listen", "127.0.0.1:\(try freeLoopbackPort())"] }
+            // Tests run side by side: each its own HTTP port (the default 9153 would clash).
+            if !arguments.contains("--http") { args += ["--http", "127.0.0.1:0"] }
+            do {
+                try start(args, arguments: arguments, listens: listens)
+                return
+            } catch let e as HarnessError where choosesPort && attempt < 5 && e.description.contains("Address already in use") {
+                // Another test took the port between the check and the bind: another port.
+                attempt += 1
+                process = Process()
+                stdoutPipe = Pipe()
+                stderrPipe = Pipe()
+                addresses = []
+                httpAddress = nil
+            }
+        }
+    }
+
+    private func start(_ args: [String], arguments: [String], listens: Int?) throws {
         let wantsHTTP = !(arguments.firstIndex(of: "--http").map { arguments[$0 + 1] == "off" } ?? false)
         let expected = listens ?? max(1, arguments.filter { $0 == "--listen" }.count)
         process.executableURL = URL(fileURLWithPath: Self.binary)
