@@ -38,11 +38,27 @@ public struct OneOrMany<Element>: RandomAccessCollection, ExpressibleByArrayLite
         }
     }
 
-    /// Appends one element (tests and programmatic objects; decoding builds whole lists).
+    /// None (no allocation).
+    @inlinable public init() { storage = .list([]) }
+
+    /// Exactly one (no allocation).
+    @inlinable public init(one element: Element) { storage = .one(element) }
+
+    /// Appends one element. Decoders build their lists with it: the first element is
+    /// held inline, so a list of one (nearly every endpoint and address list) never
+    /// allocates an array only to drop it.
     @inlinable public mutating func append(_ e: Element) {
         switch storage {
         case .one(let first): storage = .list([first, e])
-        case .list(let l): self = OneOrMany(l + [e])
+        case .list(var l):
+            if l.isEmpty {
+                storage = .one(e)
+                return
+            }
+            // The storage's reference dropped first, so `l` is unique and grows in place.
+            storage = .list([])
+            l.append(e)
+            storage = .list(l)
         }
     }
 }

@@ -42,9 +42,16 @@ extension ServiceTableWriter {
     package struct ClusterNames {
         /// The cluster id, a label (written lower-cased).
         var label: String
-        var v4: [IPAddress]
-        var v6: [IPAddress]
+        var v4: IPAddresses
+        var v6: IPAddresses
         var ports: [ServicePort]
+
+        package init(label: String, v4: IPAddresses, v6: IPAddresses, ports: [ServicePort]) {
+            self.label = label
+            self.v4 = v4
+            self.v6 = v6
+            self.ports = ports
+        }
     }
 
     /// The largest answer a cluster's names may need: the worker's scratch holds it
@@ -55,18 +62,26 @@ extension ServiceTableWriter {
     /// the service's names must all be compiled: a label that could also be one of the
     /// service's own names (`_x`, a port's protocol), two clusters with one label, or
     /// answers beyond `maxSynthesizedAnswer`.
-    /// One exporting cluster as the cluster section needs it.
-    package typealias ClusterInput = (cluster: String, v4: [IPAddress], v6: [IPAddress], ports: [ServicePort])
+    /// One exporting cluster as the cluster section needs it (a struct: as a tuple with
+    /// these fields every copy went through the runtime's generic value witnesses).
+    package typealias ClusterInput = ClusterNames
 
     package static func clusterNames(_ records: [ClusterInput], keyLength: Int, keyPorts: [ServicePort]) -> [ClusterNames]? {
         var out: [ClusterNames] = []
         out.reserveCapacity(records.count)
+        // The protocols' lengths first (a bit each below 64, one bit for all longer): a
+        // cluster id is rarely as long as one, and then no protocol is compared with it.
+        var protocolLengths: UInt64 = 0
+        func bit(_ n: Int) -> UInt64 { 1 << UInt64(Swift.min(n, 63)) }
+        for p in keyPorts { protocolLengths |= bit(p.proto.utf8.count) }
+        for r in records { for p in r.ports { protocolLengths |= bit(p.proto.utf8.count) } }
         func isProtocol(_ label: String) -> Bool {
-            keyPorts.contains { sameLabel($0.proto, false, label, false) }
+            guard protocolLengths & bit(label.utf8.count) != 0 else { return false }
+            return keyPorts.contains { sameLabel($0.proto, false, label, false) }
                 || records.contains { $0.ports.contains { sameLabel($0.proto, false, label, false) } }
         }
         for r in records {
-            let label = r.cluster
+            let label = r.label
             let count = label.utf8.count
             // The names the compiler would skip (no such cluster name) are skipped alike.
             guard Self.isLabel(label), 1 + count + keyLength <= Wire.Name.maxLength else { continue }
@@ -78,7 +93,7 @@ extension ServiceTableWriter {
             let owner = 1 + count + keyLength
             let largest = 6 + r.v4.count * 16 + r.v6.count * 28 + r.ports.count * (18 + owner)
             guard largest <= maxSynthesizedAnswer else { return nil }
-            out.append(ClusterNames(label: label, v4: r.v4, v6: r.v6, ports: r.ports))
+            out.append(r)
         }
         return out
     }
@@ -127,25 +142,34 @@ extension ServiceTableWriter {
     /// A length byte, then the text lower-cased (ASCII, as names are stored).
     private static func append(text: String, to a: WireBuffer) {
         a.append(UInt8(text.utf8.count))
-        for b in text.utf8 { a.append(DNSName.lower(b)) }
+        a.appendLowercased(text)
     }
 
-    /// Whether two labels are the same once lower-cased, each with `_` before it or not.
+    /// Whether two labels are the same once lower-cased, each with `_` before it or not
+    /// (compared in place: through `String.UTF8View` iterators it was most of counting
+    /// a service's port names).
     static func sameLabel(_ a: String, _ underscoreA: Bool, _ b: String, _ underscoreB: Bool) -> Bool {
         guard a.utf8.count + (underscoreA ? 1 : 0) == b.utf8.count + (underscoreB ? 1 : 0) else { return false }
-        var ia = a.utf8.makeIterator(), ib = b.utf8.makeIterator()
-        var ua = underscoreA, ub = underscoreB
-        func next(_ it: inout String.UTF8View.Iterator, _ u: inout Bool) -> UInt8? {
-            if u {
-                u = false
-                return UInt8(ascii: "_")
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                // One underscore cancels out; a lone one must meet an underscore.
+                var i = 0, j = 0
+                if underscoreA && !underscoreB {
+                    guard y.first == UInt8(ascii: "_") else { return false }
+                    j = 1
+                } else if underscoreB && !underscoreA {
+                    guard x.first == UInt8(ascii: "_") else { return false }
+                    i = 1
+                }
+                while i < x.count {
+                    guard DNSName.lower(x[i]) == DNSName.lower(y[j]) else { return false }
+                    i += 1
+                    j += 1
+                }
+                return true
             }
-            return it.next().map(DNSName.lower)
         }
-        while let x = next(&ia, &ua) {
-            guard x == next(&ib, &ub) else { return false }
-        }
-        return true
     }
 
     /// The port names below an owner and the empty non-terminals above them, for
@@ -157,6 +181,11 @@ extension ServiceTableWriter {
             let nl = p.name.utf8.count + extra, pl = p.proto.utf8.count + extra
             return !p.name.isEmpty && pl > 0 && nl <= Wire.Name.maxLabelLength && pl <= Wire.Name.maxLabelLength
                 && 2 + nl + pl + ownerLength <= Wire.Name.maxLength
+        }
+        // One port (the usual case): both forms count their two labels when they fit
+        // (the forms' protocol labels differ by the underscore, so none is shared).
+        if ports.count == 1 {
+            return (fits(ports[0], true) ? 2 : 0) + (fits(ports[0], false) ? 2 : 0)
         }
         var count = 0
         for (i, p) in ports.enumerated() {

@@ -22,7 +22,11 @@ package struct ServiceTableWriter {
 
     /// One DNS label: not empty, at most 63 bytes, no dot.
     package static func isLabel(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= Wire.Name.maxLabelLength && !s.utf8.contains(UInt8(ascii: "."))
+        guard !s.isEmpty, s.utf8.count <= Wire.Name.maxLabelLength else { return false }
+        // In place: `String.UTF8View.contains` went byte by byte through the view (every
+        // service's name, namespace and cluster ids are checked at every compile).
+        var s = s
+        return s.withUTF8 { !$0.contains(UInt8(ascii: ".")) }
     }
 
     /// An interned name: an index into `names`.
@@ -110,9 +114,9 @@ package struct ServiceTableWriter {
         self.ttl = ttl
         arena.append(0)  // offset 0 stays unused: AnswerRef(0, 0) means none
         let start = arena.count
-        guard appendLabel(service.name.utf8, prefix: nil),
-              appendLabel(service.namespace.utf8, prefix: nil),
-              appendLabel("svc".utf8, prefix: nil) else { return false }
+        guard appendLabel(service.name, prefix: nil),
+              appendLabel(service.namespace, prefix: nil),
+              appendLabel("svc", prefix: nil) else { return false }
         apex.wire.withUnsafeBytes { arena.append($0) }
         let length = arena.count - start
         guard length <= Wire.Name.maxLength else { return false }
@@ -124,20 +128,20 @@ package struct ServiceTableWriter {
 
     /// Appends one label (lower-cased, with an optional first byte such as `_`); false
     /// when it is empty or longer than 63 octets.
-    private func appendLabel(_ label: String.UTF8View, prefix: UInt8?) -> Bool {
-        let length = label.count + (prefix == nil ? 0 : 1)
+    private func appendLabel(_ label: String, prefix: UInt8?) -> Bool {
+        let length = label.utf8.count + (prefix == nil ? 0 : 1)
         guard length > 0, length <= Wire.Name.maxLabelLength else { return false }
         arena.reserve(1 + length)
         arena.append(UInt8(length))
         if let p = prefix { arena.append(p) }
-        for b in label { arena.append(DNSName.lower(b)) }
+        arena.appendLowercased(label)
         return true
     }
 
     /// `<prefix><label>.<parent>`, interned; nil when it cannot be a name.
     package mutating func name(_ label: String, prefix: UInt8? = nil, under parent: Name) -> Name? {
         let start = arena.count
-        guard appendLabel(label.utf8, prefix: prefix) else {
+        guard appendLabel(label, prefix: prefix) else {
             arena.truncate(to: start)
             return nil
         }

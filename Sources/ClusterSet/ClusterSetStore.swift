@@ -64,12 +64,26 @@ public final class ClusterSetStore {
         /// Nothing left to keep: no objects, no tables to take out of the directory.
         var isEmpty: Bool { objects.isEmpty && tables.isEmpty }
 
-        mutating func insert(_ index: ObjectTable.Index, key: ObjectKey, isImport: Bool, in entries: ObjectTable) {
+        /// Puts `new` in place of the tables; the old ones, and whether nothing is left
+        /// then. (Mutating, so the map's entry is changed in place: reading a field
+        /// through the map's getter copied the whole entry.)
+        mutating func replaceTables(with new: Tables) -> (old: Tables, isEmpty: Bool) {
+            let old = tables
+            tables = new
+            return (old, isEmpty)
+        }
+
+        /// Adds the entry at `index` (in `entries` already) in its key's place.
+        mutating func insert(_ index: ObjectTable.Index, isImport: Bool, in entries: ObjectTable) {
             guard !objects.contains(index) else { return }
+            // Room for a service's usual objects (an import and a slice per cluster) at
+            // once: growing 1, 2, 4 was two allocations per service more.
+            if objects.isEmpty { objects.reserveCapacity(4) }
+            let object = entries[index].object
             var lo = 0, hi = objects.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if entries[objects[mid]].object.precedes(key) { lo = mid + 1 } else { hi = mid }
+                if entries[objects[mid]].object.precedes(object) { lo = mid + 1 } else { hi = mid }
             }
             objects.insert(index, at: lo)
             if isImport { imports += 1 }
@@ -91,21 +105,28 @@ public final class ClusterSetStore {
 
         private var storage: Storage?
 
-        init(_ list: [NameTable] = []) {
-            switch list.count {
-            case 0: storage = nil
-            case 1: storage = .one(list[0])
-            default: storage = .many(list)
+        init() { storage = nil }
+
+        /// Adds a zone's table (the compile builds them so: no array for one zone).
+        mutating func append(_ t: NameTable) {
+            switch storage {
+            case nil: storage = .one(t)
+            case .one(let first)?: storage = .many([first, t])
+            case .many(var l)?:
+                storage = nil
+                l.append(t)
+                storage = .many(l)
             }
         }
 
-        var list: [NameTable] {
+        func forEach(_ body: (NameTable) -> Void) {
             switch storage {
-            case nil: return []
-            case .one(let t)?: return [t]
-            case .many(let l)?: return l
+            case nil: break
+            case .one(let t)?: body(t)
+            case .many(let l)?: l.forEach(body)
             }
         }
+
         var isEmpty: Bool { storage == nil }
     }
     /// The Gateway objects' entries, so connectivity is computed without a scan of everything.
@@ -151,8 +172,7 @@ public final class ClusterSetStore {
     public func apply(_ event: StoreEvent, source: ObjectSource = .manifests) {
         switch event {
         case .upsert(let o):
-            let key = o.key
-            upsert(o, key: key, at: entries.locate(key), source: source)
+            upsert(o, at: entries.locate(object: o, hash: ObjectTable.hash(of: o)), source: source)
         case .delete(let key):
             guard let i = entries.find(key) else { return }
             touch(classify(entries[i].object), nil, index: i)
@@ -160,8 +180,8 @@ public final class ClusterSetStore {
         }
     }
 
-    /// An upsert of `o` (its key `key`) where `locate` found its entry or slot.
-    private func upsert(_ o: KubeObject, key: ObjectKey, at: ObjectTable.Location, source: ObjectSource) {
+    /// An upsert of `o` where `locate` found its entry or slot.
+    private func upsert(_ o: KubeObject, at: ObjectTable.Location, source: ObjectSource) {
         if let i = at.entry {
             // An unchanged object (a re-list, a reload) costs a comparison only.
             if entries[i].object == o {
@@ -173,11 +193,11 @@ public final class ClusterSetStore {
             touch(classify(entries[i].object), nil, index: i)
             let role = classify(o)
             entries[i] = entry(o, source: source, role: role)
-            touch(nil, role, index: i, key: key)
+            touch(nil, role, index: i)
         } else {
             let role = classify(o)
             let i = entries.insert(entry(o, source: source, role: role), at: at)
-            touch(nil, role, index: i, key: key)
+            touch(nil, role, index: i)
         }
     }
 
@@ -241,42 +261,44 @@ public final class ClusterSetStore {
         }
         // An empty store: nothing to delete; sized once, as `replaceAll(of:with:source:)`.
         reserve(for: list)
-        // Keys made and hashed `ahead` objects early and their slots prefetched: the
-        // slot's cache miss overlaps the objects in between.
+        // Keys hashed `ahead` objects early and their slots prefetched: the slot's cache
+        // miss overlaps the objects in between.
         let ahead = 8
-        var pending: [(key: ObjectKey, hash: UInt32)] = []
-        pending.reserveCapacity(ahead)
-        func hashed(_ i: Int) -> (key: ObjectKey, hash: UInt32) {
-            let key = list[i].key
-            let hash = ObjectTable.hash(key)
+        var pending = InlineArray<8, UInt32>(repeating: 0)
+        func hashed(_ i: Int) -> UInt32 {
+            let hash = ObjectTable.hash(of: list[i])
             entries.prefetch(hash: hash)
-            return (key, hash)
+            return hash
         }
-        for i in 0..<min(ahead, list.count) { pending.append(hashed(i)) }
+        for i in 0..<min(ahead, list.count) { pending[i] = hashed(i) }
         for i in list.indices {
-            let (key, hash) = pending[i % ahead]
+            let hash = pending[i % ahead]
             if i + ahead < list.count { pending[i % ahead] = hashed(i + ahead) }
-            upsert(list[i], key: key, at: entries.locate(key, hash: hash), source: source)
+            upsert(list[i], at: entries.locate(object: list[i], hash: hash), source: source)
             list[i] = placeholder
         }
         list = []
     }
 
-    /// Moves the entry at `index` from its old role's lists to its new role's.
-    /// `key` is the entry's object's key (given when the caller has it: made again, it
-    /// was a tenth of applying a first load).
-    private func touch(_ old: Role?, _ new: Role?, index: ObjectTable.Index, key: ObjectKey? = nil) {
-        if old == .gateway || new == .gateway { allDirty = true }
-        if old == .gateway { gatewayEntries.remove(index) }
-        if new == .gateway { gatewayEntries.insert(index) }
-        if let s = old?.service {
+    /// Moves the entry at `index` from its old role's lists to its new role's (the entry
+    /// holds the new object already).
+    private func touch(_ old: Role?, _ new: Role?, index: ObjectTable.Index) {
+        // Matched, not compared with `==`: each comparison with `.gateway` copied both
+        // roles and their strings (a tenth of applying a first load).
+        var oldIsGateway = false, newIsGateway = false
+        if case .gateway? = old { oldIsGateway = true }
+        if case .gateway? = new { newIsGateway = true }
+        if oldIsGateway || newIsGateway { allDirty = true }
+        if oldIsGateway { gatewayEntries.remove(index) }
+        if newIsGateway { gatewayEntries.insert(index) }
+        if let old, let s = old.service {
             if !allDirty { dirty.insert(s) }
-            byService[s]?.remove(index, isImport: old?.isImport == true)
+            byService[s]?.remove(index, isImport: old.isImport)
             if byService[s]?.isEmpty == true { byService[s] = nil }
         }
-        if let s = new?.service {
+        if let new, let s = new.service {
             if !allDirty { dirty.insert(s) }
-            byService[s, default: Members()].insert(index, key: key ?? entries[index].object.key, isImport: new?.isImport == true, in: entries)
+            byService[s, default: Members()].insert(index, isImport: new.isImport, in: entries)
         }
     }
 
@@ -310,6 +332,10 @@ public final class ClusterSetStore {
         serviceName: StringPairs.PackedKey(serviceNameKey), sourceNamespace: StringPairs.PackedKey(sourceNamespaceKey),
         sourceCluster: StringPairs.PackedKey(sourceClusterKey), isHeadless: StringPairs.PackedKey(isHeadlessKey))
 
+    /// The same, in the order `classify` reads their offsets.
+    private static let sliceKeyList = [sliceKeys.managedBy, sliceKeys.serviceName, sliceKeys.sourceNamespace,
+                                       sliceKeys.sourceCluster, sliceKeys.isHeadless]
+
     /// The labels and annotations every ServiceImport is classified by, packed once.
     private static let importKeys = (
         serviceName: StringPairs.PackedKey(serviceNameKey), sourceNamespace: StringPairs.PackedKey(sourceNamespaceKey),
@@ -341,18 +367,25 @@ public final class ClusterSetStore {
         case .endpointSlice(let es):
             let m = es.metadata.reader
             let k = Self.sliceKeys
-            guard m.label(k.managedBy, is: k.lighthouse) else { return .ignored("endpoint slice not managed by Lighthouse") }
-            guard let name = m.label(k.serviceName), let ns = m.label(k.sourceNamespace),
-                  let cluster = m.label(k.sourceCluster), !name.isEmpty, !ns.isEmpty, !cluster.isEmpty else {
+            // The five labels found in one pass: managed-by, service-name, sourceNamespace,
+            // source-cluster, is-headless.
+            let at = m.labelOffsets(Self.sliceKeyList)
+            guard let managedBy = at[0], m.string(atOffset: managedBy, is: k.lighthouse) else {
+                return .ignored("endpoint slice not managed by Lighthouse")
+            }
+            guard let nameAt = at[1], let nsAt = at[2], let clusterAt = at[3] else {
                 return .ignored("endpoint slice without service-name, sourceNamespace or source-cluster label")
             }
-            let namespace = m.namespace
+            let name = m.string(atOffset: nameAt), ns = m.string(atOffset: nsAt), cluster = m.string(atOffset: clusterAt)
+            guard !name.isEmpty, !ns.isEmpty, !cluster.isEmpty else {
+                return .ignored("endpoint slice without service-name, sourceNamespace or source-cluster label")
+            }
             if broker {
-                guard namespace == configuration.brokerNamespace else { return .ignored("endpoint slice outside the broker namespace") }
-            } else if namespace != ns {
+                guard m.namespaceIs(configuration.brokerNamespace) else { return .ignored("endpoint slice outside the broker namespace") }
+            } else if !m.namespaceIs(stringAt: nsAt) {
                 return .ignored("broker copy of an endpoint slice")
             }
-            let legacy = !m.hasLabel(k.isHeadless) && m.nameEnds(withDashAnd: cluster)
+            let legacy = at[4] == nil && m.nameEnds(withDashAnd: cluster)
             return .slice(ServiceKey(namespace: ns, name: name), cluster: cluster, legacy: legacy)
         }
     }
@@ -480,7 +513,7 @@ public final class ClusterSetStore {
                                zones: zones.map(\.apex), serviceZones: serviceZones)
         lastCompileCount = work.count
         for i in work.indices where setTables(work[i], compiled[i], at: workAt[i]) { namespacesChanged = true }
-        for key in dropped where setTables(key, nil) { namespacesChanged = true }
+        for key in dropped where setTables(key, Tables()) { namespacesChanged = true }
         dirty = []
         allDirty = false
 
@@ -527,12 +560,12 @@ public final class ClusterSetStore {
     /// Objects and configuration are only read meanwhile; rotation slots are handed out
     /// under a lock, and the counters are sized first so that none grows meanwhile.
     private func compile(_ work: [ServiceKey], objects: [[ObjectTable.Index]], rotationSlots: Int, resolver: ServiceResolver,
-                         zones: [DNSName], serviceZones: [DNSName]) -> [[NameTable]?] {
+                         zones: [DNSName], serviceZones: [DNSName]) -> [Tables] {
         reserveCounters(extra: rotationSlots)
         let counters = self.counters
         let zoneIndexes = serviceZones.map { z in zones.firstIndex(of: z) ?? 0 }
-        let out = UnsafeMutableBufferPointer<[NameTable]?>.allocate(capacity: work.count)
-        out.initialize(repeating: nil)
+        let out = UnsafeMutableBufferPointer<Tables>.allocate(capacity: work.count)
+        out.initialize(repeating: Tables())
         defer {
             out.deinitialize()
             out.deallocate()
@@ -540,18 +573,19 @@ public final class ClusterSetStore {
         let parts = work.count >= Self.parallelThreshold ? Self.cores : 1
         let body = { (part: Int) in
             var writer = ServiceTableWriter()
+            var o = ServiceObjects()
             // Interleaved shares (measured steadier than contiguous halves).
             var i = part
             while i < work.count {
                 let key = work[i]
-                let o = self.objectsOf(objects[i])
-                var list: [NameTable] = []
+                self.objectsOf(objects[i], into: &o)
+                var tables = Tables()
                 for (z, zoneIndex) in zip(serviceZones, zoneIndexes) {
                     if let t = resolver.table(service: key, objects: o, zone: z, zoneIndex: zoneIndex, writer: &writer, counters: counters) {
-                        list.append(t)
+                        tables.append(t)
                     }
                 }
-                out[i] = list.isEmpty ? nil : list
+                out[i] = tables
                 i += parts
             }
         }
@@ -573,24 +607,22 @@ public final class ClusterSetStore {
 
     /// Replaces a service's tables in the directory; true when a namespace appeared or
     /// disappeared.
-    private func setTables(_ key: ServiceKey, _ list: [NameTable]?, at known: [ServiceKey: Members].Index? = nil) -> Bool {
+    private func setTables(_ key: ServiceKey, _ new: Tables, at known: [ServiceKey: Members].Index? = nil) -> Bool {
         // One lookup of the service at most (none when the caller knows where it is).
         let at = known ?? byService.index(forKey: key)
-        let old = at.flatMap { i -> [NameTable]? in
-            let tables = byService.values[i].tables
-            return tables.isEmpty ? nil : tables.list
-        }
-        for t in old ?? [] { directory.remove(t) }
-        for t in list ?? [] { directory.insert(t) }
+        var old = Tables()
         if let at {
-            byService.values[at].tables = Tables(list ?? [])
-            if byService.values[at].isEmpty { byService.remove(at: at) }
-        } else if let list {
+            let r = byService.values[at].replaceTables(with: new)
+            old = r.old
+            if r.isEmpty { byService.remove(at: at) }
+        } else if !new.isEmpty {
             var m = Members()
-            m.tables = Tables(list)
+            m.tables = new
             byService[key] = m
         }
-        switch (old == nil, list == nil) {
+        old.forEach { directory.remove($0) }
+        new.forEach { directory.insert($0) }
+        switch (old.isEmpty, new.isEmpty) {
         case (true, false):
             return Self.count(&namespaceCounts[key.namespace, default: 0], by: 1) == 1
         case (false, true):
@@ -630,6 +662,16 @@ public final class ClusterSetStore {
     /// The objects at `indexes` (a service's), sorted into roles.
     func objectsOf(_ indexes: [ObjectTable.Index]) -> ServiceObjects {
         var o = ServiceObjects()
+        objectsOf(indexes, into: &o)
+        return o
+    }
+
+    /// The same into `o`, emptied first: the compile reuses one per thread, its lists'
+    /// room with it (two allocations per service otherwise, 200,000 at start-up).
+    func objectsOf(_ indexes: [ObjectTable.Index], into o: inout ServiceObjects) {
+        o.imports.removeAll(keepingCapacity: true)
+        o.legacyImports.removeAll(keepingCapacity: true)
+        o.slices.removeAll(keepingCapacity: true)
         // Slices are most of a service's objects: one allocation, not one per doubling.
         o.slices.reserveCapacity(indexes.count)
         for i in indexes {
@@ -642,7 +684,6 @@ public final class ClusterSetStore {
             default: break
             }
         }
-        return o
     }
 
     /// Whether a service's answers may rotate: a ClusterSetIP service without

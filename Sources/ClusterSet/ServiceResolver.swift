@@ -18,15 +18,17 @@ struct ServiceResolver {
     static let publishNotReady = "lighthouse.submariner.io/publish-not-ready-addresses"
 
     /// What one exporting cluster contributes to a service.
+    /// A cluster's addresses are a list of one almost always (its service IP): held
+    /// inline, no array made per cluster and service at every compile.
     struct ClusterRecord {
         var cluster: String
-        var v4: [IPAddress] = []
-        var v6: [IPAddress] = []
+        var v4 = IPAddresses()
+        var v6 = IPAddresses()
         var healthy = false
         var ports: [ServicePort] = []
         var endpoints: [EndpointRecord] = []
 
-        func addresses(_ type: RRType) -> [IPAddress] { type == .aaaa ? v6 : v4 }
+        func addresses(_ type: RRType) -> IPAddresses { type == .aaaa ? v6 : v4 }
     }
 
     struct EndpointRecord {
@@ -52,6 +54,11 @@ struct ServiceResolver {
     /// The record of `cluster` in `records`, added if missing; records stay in cluster
     /// order (a handful: a linear search beats a dictionary).
     static func record(_ cluster: String, in records: inout [ClusterRecord]) -> Int {
+        // A service's slices come in name order, so usually in cluster order: a new last.
+        if records.isEmpty || records[records.count - 1].cluster < cluster {
+            records.append(ClusterRecord(cluster: cluster))
+            return records.count - 1
+        }
         var i = 0
         while i < records.count {
             if records[i].cluster == cluster { return i }
@@ -81,9 +88,9 @@ struct ServiceResolver {
             } else if let e = s.object.endpoints.first, let ip = e.addresses.first {
                 let wasEmpty = records[i].v4.isEmpty && records[i].v6.isEmpty
                 if ip.isIPv6 {
-                    if records[i].v6.isEmpty { records[i].v6 = [ip] }
+                    if records[i].v6.isEmpty { records[i].v6 = IPAddresses(one: ip) }
                 } else if records[i].v4.isEmpty {
-                    records[i].v4 = [ip]
+                    records[i].v4 = IPAddresses(one: ip)
                 }
                 records[i].healthy = records[i].healthy || (e.ready ?? true)
                 if wasEmpty { records[i].ports = s.object.ports }
@@ -93,8 +100,8 @@ struct ServiceResolver {
         for l in o.legacyImports {
             let i = Self.record(l.cluster, in: &records)
             if !o.slices.contains(where: { !$0.legacy && $0.cluster == l.cluster }) {
-                records[i].v4 = l.object.ips.filter { !$0.isIPv6 }.prefix(1).map { $0 }
-                records[i].v6 = l.object.ips.filter(\.isIPv6).prefix(1).map { $0 }
+                records[i].v4 = IPAddresses(l.object.ips.filter { !$0.isIPv6 }.prefix(1).map { $0 })
+                records[i].v6 = IPAddresses(l.object.ips.filter(\.isIPv6).prefix(1).map { $0 })
                 if records[i].ports.isEmpty { records[i].ports = l.object.ports }
             }
         }
@@ -136,6 +143,14 @@ struct ServiceResolver {
     }
 
     /// Appends an address to the list of its family unless it is there already.
+    static func addOnce(_ ip: IPAddress, v4: inout IPAddresses, v6: inout IPAddresses) {
+        if ip.isIPv6 {
+            if !v6.contains(ip) { v6.append(ip) }
+        } else if !v4.contains(ip) {
+            v4.append(ip)
+        }
+    }
+
     static func addOnce(_ ip: IPAddress, v4: inout [IPAddress], v6: inout [IPAddress]) {
         if ip.isIPv6 {
             if !v6.contains(ip) { v6.append(ip) }
@@ -362,7 +377,7 @@ struct ServiceResolver {
             for type in [RRType.a, .aaaa] {
                 let candidates = eligible.filter { !$0.addresses(type).isEmpty }
                 if let chosen = candidates.first(where: { $0.cluster == localCluster }) ?? (candidates.count == 1 ? candidates[0] : nil) {
-                    addresses(chosen.addresses(type), at: base, type, into: &w)
+                    addresses(Array(chosen.addresses(type)), at: base, type, into: &w)
                     fixedIPs += chosen.addresses(type)
                 } else if candidates.count > 1 {
                     let cycle = Self.smoothWeightedCycle(candidates.map { weights[$0.cluster] ?? 1 })
@@ -377,7 +392,7 @@ struct ServiceResolver {
                     let counter = counterSlot(key, type)
                     w.rotating(base, type, counter: counter, advance: true, cycle: cycle, alternatives: alternatives)
                     if rotation == nil {
-                        rotation = SRVRotation(counter: counter, cycle: cycle, glue: candidates.map { .at(base, $0.v4, $0.v6) })
+                        rotation = SRVRotation(counter: counter, cycle: cycle, glue: candidates.map { .at(base, Array($0.v4), Array($0.v6)) })
                     }
                 }
             }
@@ -394,7 +409,8 @@ struct ServiceResolver {
         // Cluster names as data (lighthouse mode), and then the service's own port names
         // too when their answers do not follow a rotation (`ServiceTableWriter+Clusters`).
         let names = config.mode == .lighthouse && synthesizesClusterNames
-            ? ServiceTableWriter.clusterNames(clusters.map { ($0.cluster, $0.v4, $0.v6, $0.ports) }, keyLength: w.keyLength, keyPorts: srvPorts) : nil
+            ? ServiceTableWriter.clusterNames(clusters.map { .init(label: $0.cluster, v4: $0.v4, v6: $0.v6, ports: $0.ports) },
+                                              keyLength: w.keyLength, keyPorts: srvPorts) : nil
         let keyPorts = names != nil && rotation == nil
             ? ServiceTableWriter.KeyPortNames(ports: srvPorts, glue: srvGlue, keyLength: w.keyLength) : nil
         let srv = addSRV(owner: base, ports: srvPorts, targets: .name(base), glue: .at(base, srvGlue, []),
@@ -410,10 +426,11 @@ struct ServiceResolver {
         for c in clusters {
             guard let owner = clusterName(c.cluster, under: base, &w) else { continue }
             w.own(owner, acceptsPortNames: true)
-            addresses(c.v4, at: owner, .a, into: &w)
-            addresses(c.v6, at: owner, .aaaa, into: &w)
-            let srv = addSRV(owner: owner, ports: c.ports, targets: .name(owner), glue: .at(owner, c.v4, c.v6), into: &w)
-            writeAny(owner, ips: c.v4, c.v6, srv: srv, rotating: false, into: &w)
+            let v4 = Array(c.v4), v6 = Array(c.v6)
+            addresses(v4, at: owner, .a, into: &w)
+            addresses(v6, at: owner, .aaaa, into: &w)
+            let srv = addSRV(owner: owner, ports: c.ports, targets: .name(owner), glue: .at(owner, v4, v6), into: &w)
+            writeAny(owner, ips: v4, v6, srv: srv, rotating: false, into: &w)
         }
     }
 
@@ -471,12 +488,13 @@ struct ServiceResolver {
             guard let cn = clusterNames[i] else { continue }
             if config.mode == .lighthouse {
                 w.own(cn, acceptsPortNames: true)
-                cappedAddresses(c.v4, at: cn, .a, service: key, into: &w)
-                cappedAddresses(c.v6, at: cn, .aaaa, service: key, into: &w)
+                let v4 = Array(c.v4), v6 = Array(c.v6)
+                cappedAddresses(v4, at: cn, .a, service: key, into: &w)
+                cappedAddresses(v6, at: cn, .aaaa, service: key, into: &w)
                 var ports: [ServicePort] = []
                 for e in c.endpoints { for p in e.ports where !ports.contains(p) { ports.append(p) } }
                 let srv = addSRV(owner: cn, ports: ports, targets: .perPort(endpointTargets([i])), glue: glue, into: &w)
-                writeAny(cn, ips: c.v4, c.v6, srv: srv, rotating: false, into: &w)
+                writeAny(cn, ips: v4, v6, srv: srv, rotating: false, into: &w)
             }
             for j in c.endpoints.indices {
                 guard let host = hostNames[i][j], let h = hostIndex[host], !w.isOwner(host) else { continue }

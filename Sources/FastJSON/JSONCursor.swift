@@ -166,19 +166,22 @@ package struct JSONCursor {
     package mutating func take(exactly bytes: UnsafeRawBufferPointer) -> Bool {
         skipSpace()
         let n = bytes.count
-        guard n > 0, end - at >= n, let b = bytes.baseAddress else { return false }
-        let p = UnsafeRawPointer(base + at)
-        var k = 0
-        while k + 8 <= n {
-            guard p.loadUnaligned(fromByteOffset: k, as: UInt64.self) == b.loadUnaligned(fromByteOffset: k, as: UInt64.self) else { return false }
-            k += 8
-        }
-        while k < n {
-            guard p.load(fromByteOffset: k, as: UInt8.self) == b.load(fromByteOffset: k, as: UInt8.self) else { return false }
-            k += 1
-        }
+        guard n > 0, end - at >= n, let b = bytes.baseAddress, bytesEqual(UnsafeRawPointer(base + at), b, n) else { return false }
         at += n
         return true
+    }
+
+    /// Consumes the string `text` (quoted, no escapes in `text`) when it is next, and
+    /// gives its bytes in the input: a decoder that expects a key checks for it without
+    /// scanning the string.
+    package mutating func take(string text: StaticString) -> UnsafeRawBufferPointer? {
+        skipSpace()
+        let n = text.utf8CodeUnitCount
+        guard end - at >= n + 2, base[at] == UInt8(ascii: "\""), base[at + 1 + n] == UInt8(ascii: "\""),
+              bytesEqual(UnsafeRawPointer(base + at + 1), UnsafeRawPointer(text.utf8Start), n) else { return nil }
+        let piece = UnsafeRawBufferPointer(start: base + at + 1, count: n)
+        at += n + 2
+        return piece
     }
 
     /// The input's bytes from `start` (an earlier `at`) to the cursor.
@@ -404,11 +407,34 @@ package struct JSONCursor {
 
 extension UnsafeRawBufferPointer {
     /// Whether these bytes are `s`'s (a JSON key against a field name).
-    /// Byte by byte: keys are short, and a `memcmp` call per key was 5 % of start-up.
     @inline(__always) package func equals(_ s: StaticString) -> Bool {
         guard count == s.utf8CodeUnitCount, let p = baseAddress else { return count == s.utf8CodeUnitCount }
-        let q = s.utf8Start
-        for k in 0..<count where p.load(fromByteOffset: k, as: UInt8.self) != q[k] { return false }
-        return true
+        return bytesEqual(p, UnsafeRawPointer(s.utf8Start), count)
     }
+}
+
+/// Whether `n` bytes at `a` and at `b` are equal, compared a word at a time (the last
+/// word overlapping the one before). Keys and field names are short: a `memcmp` call per
+/// key was 5 % of start-up, a byte at a time 3 % (half a million keys at 10,000 services).
+@inline(__always) package func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    if n >= 8 {
+        var i = 0
+        while i &+ 8 < n {
+            guard a.loadUnaligned(fromByteOffset: i, as: UInt64.self) == b.loadUnaligned(fromByteOffset: i, as: UInt64.self) else {
+                return false
+            }
+            i &+= 8
+        }
+        return a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+    }
+    if n >= 4 {
+        return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+            && a.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+    }
+    var i = 0
+    while i < n {
+        guard a.load(fromByteOffset: i, as: UInt8.self) == b.load(fromByteOffset: i, as: UInt8.self) else { return false }
+        i &+= 1
+    }
+    return true
 }

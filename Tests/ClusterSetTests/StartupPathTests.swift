@@ -82,14 +82,19 @@ import Testing
         #expect(same)
     }
 
+    @Test func kindsOrderAsTheirNames() {
+        for a in ObjectKind.allCases {
+            for b in ObjectKind.allCases { #expect((a.order < b.order) == (a.rawValue < b.rawValue), "\(a) \(b)") }
+        }
+    }
+
     @Test func keysOrderInPlaceAsTheyOrderAsStrings() {
         // ASCII, a common label string as a name, a prefix, the empty namespace, and
         // non-ASCII (precomposed against combining: `String` compares them as equal).
-        let names = ["a", "b", "ab", "svc-1", "svc-10", "svc-2", "true", "false", "", "é", "e\u{301}", "z\u{1F600}", "A", "_x"]
-        let kinds: [ObjectKind] = [.serviceImport, .endpointSlice, .gateway]
+        let names = ["a", "b", "ab", "svc-1", "svc-10", "svc-2", "true", "false", "é", "e\u{301}", "z\u{1F600}", "A", "_x"]
         var objects: [KubeObject] = []
-        for n in names where !n.isEmpty {
-            for ns in ["", "ns", "é", "true"] {
+        for n in names {
+            for ns in ["", "ns", "é", "e\u{301}", "true", "nt"] {
                 let m = ObjectMeta(name: n, namespace: ns)
                 objects.append(.serviceImport(ServiceImport(metadata: m, type: .clusterSetIP)))
                 objects.append(.endpointSlice(EndpointSlice(metadata: m, endpoints: [], ports: [])))
@@ -97,17 +102,20 @@ import Testing
         }
         var compared = 0
         for o in objects {
-            for kind in kinds {
-                for n in names {
-                    for ns in ["", "ns", "é", "e\u{301}", "true", "nt"] {
-                        let key = ObjectKey(kind: kind, namespace: ns, name: n)
-                        #expect(o.precedes(key) == (o.key < key), "\(o.key) against \(key)")
-                        compared += 1
-                    }
-                }
+            // The hash read in place is the key's.
+            #expect(ObjectTable.hash(of: o) == ObjectTable.hash(o.key), "\(o.key)")
+            for p in objects {
+                #expect(o.precedes(p) == (o.key < p.key), "\(o.key) against \(p.key)")
+                // Same name: the same bytes (the table's identity; `String` would take
+                // precomposed and combining forms as one).
+                let same = o.key.kind == p.key.kind && Array(o.key.name.utf8) == Array(p.key.name.utf8)
+                    && Array(o.key.namespace.utf8) == Array(p.key.namespace.utf8)
+                #expect((o.key.kind == p.key.kind && o.kindAndMetadata.metadata.hasSameName(as: p.kindAndMetadata.metadata)) == same,
+                        "\(o.key) against \(p.key)")
+                compared += 1
             }
         }
-        #expect(compared == objects.count * kinds.count * names.count * 6)
+        #expect(compared == objects.count * objects.count)
     }
 
     @Test func metadataReadOnceAgreesWithEachField() {
@@ -237,5 +245,27 @@ import Testing
                 if special == "a\"" { #expect(raw == Array((String(repeating: "x", count: n) + "a").utf8), "\(text)") }
             }
         }
+    }
+
+    /// The common strings are found by their length and bytes: each at its index in
+    /// `common`, and a string of the same length one byte off, or one byte longer or
+    /// shorter, not at all.
+    @Test func commonStringsAreFoundByLengthAndBytes() {
+        func index(_ s: String) -> Int? {
+            let bytes = Array(s.utf8)
+            return bytes.withUnsafeBytes { StringPairs.Packed.commonIndex(matching: $0) }
+        }
+        for (i, text) in StringPairs.common.enumerated() {
+            #expect(index(text) == i, "\(text)")
+            var bytes = Array(text.utf8)
+            for at in [0, bytes.count / 2, bytes.count - 1] {
+                let kept = bytes[at]
+                bytes[at] = kept == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
+                #expect(index(String(decoding: bytes, as: UTF8.self)) == nil, "\(text) changed at \(at)")
+                bytes[at] = kept
+            }
+            #expect(index(text + "x") == nil && index(String(text.dropLast())) == nil, "\(text)")
+        }
+        #expect(index("") == nil && index("cluster-0") == nil)
     }
 }

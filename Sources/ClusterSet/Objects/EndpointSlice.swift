@@ -40,6 +40,13 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
             host = hostname.map(Host.hostname) ?? podName.map(Host.pod)
         }
 
+        /// The decoder's: the list as read, no array made for one address.
+        init(addresses: IPAddresses, ready: Bool?, hostname: String?, podName: String?) {
+            self.addresses = addresses
+            self.ready = ready
+            host = hostname.map(Host.hostname) ?? podName.map(Host.pod)
+        }
+
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let texts = try c.decodeIfPresent([String].self, forKey: .addresses) ?? []
@@ -97,6 +104,11 @@ public struct EndpointSlice: Decodable, Sendable, Equatable {
 
     public init(metadata: ObjectMeta, isIPv6: Bool = false, endpoints: [Endpoint], ports: [ServicePort]) {
         fields = Boxed(Fields(metadata: metadata, isIPv6: isIPv6, endpoints: OneOrMany(endpoints), ports: ports))
+    }
+
+    /// The decoder's: the list as read, no array made for one endpoint.
+    init(metadata: ObjectMeta, isIPv6: Bool, endpoints: OneOrMany<Endpoint>, ports: [ServicePort]) {
+        fields = Boxed(Fields(metadata: metadata, isIPv6: isIPv6, endpoints: endpoints, ports: ports))
     }
 
     public init(from decoder: Decoder) throws {

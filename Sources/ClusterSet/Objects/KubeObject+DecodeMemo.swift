@@ -3,7 +3,8 @@ import FastJSON
 
 extension KubeObject {
     /// What the fast decoder made of the previous objects that the next one can reuse:
-    /// the last `ports` list, as its JSON bytes and the shared list they gave.
+    /// the last `ports` list, as its JSON bytes and the shared list they gave, and where
+    /// the last labels had Lighthouse's common strings.
     ///
     /// Every slice and import of a service, and most services of a cluster set, list the
     /// same ports: reading them (strings made, lower-cased, hashed into the shared set
@@ -12,6 +13,10 @@ extension KubeObject {
     public struct DecodeMemo {
         private var portsJSON: [UInt8] = []
         private var ports: [ServicePort] = []
+        /// The last labels' and annotations' common strings by place
+        /// (`StringPairs.ASCIIPieces.Prediction`).
+        var labels = StringPairs.ASCIIPieces.Prediction()
+        var annotations = StringPairs.ASCIIPieces.Prediction()
 
         public init() {}
 

@@ -55,7 +55,7 @@ extension KubeObject {
         // read again, they were a tenth of reading a folder.
         var meta: ObjectMeta?
         var early = known
-        var readImport: ServiceImport?, readIPv6: Bool?, readEndpoints: [EndpointSlice.Endpoint]?, readPorts: [ServicePort]?
+        var readImport: ServiceImport?, readIPv6: Bool?, readEndpoints: OneOrMany<EndpointSlice.Endpoint>?, readPorts: [ServicePort]?
         let ok = c.object { key, c in
             var bit: UInt8 = 0
             // The kind, once `kind` and `apiVersion` have both come (nil until then).
@@ -81,7 +81,7 @@ extension KubeObject {
                     apiVersionBytes = nil
                 }
             case 8 where key.equals("metadata"):
-                guard seen & 4 == 0, let m = ObjectMeta.fastDecode(&c) else { return false }
+                guard seen & 4 == 0, let m = ObjectMeta.fastDecode(&c, memo: &memo) else { return false }
                 seen |= 4
                 meta = m
                 metadata = start
@@ -146,7 +146,7 @@ extension KubeObject {
             guard addressType >= 0 else { return .undecided }
             var t = at(addressType)
             guard let isIPv6 = readIPv6 ?? Self.isIPv6(addressType: &t) else { return .undecided }
-            var list: [EndpointSlice.Endpoint] = []
+            var list = OneOrMany<EndpointSlice.Endpoint>()
             if let readEndpoints {
                 list = readEndpoints
             } else if endpoints >= 0 {
@@ -186,9 +186,9 @@ extension KubeObject {
     }
 
     /// A slice's `endpoints`: null is none.
-    private static func endpoints(_ c: inout JSONCursor) -> [EndpointSlice.Endpoint]? {
-        if c.takeNull() { return [] }
-        var list: [EndpointSlice.Endpoint] = []
+    private static func endpoints(_ c: inout JSONCursor) -> OneOrMany<EndpointSlice.Endpoint>? {
+        if c.takeNull() { return OneOrMany() }
+        var list = OneOrMany<EndpointSlice.Endpoint>()
         guard c.array({ c in
             guard let one = EndpointSlice.Endpoint.fastDecode(&c) else { return false }
             list.append(one)
@@ -201,22 +201,43 @@ extension KubeObject {
 extension ObjectMeta {
     /// `init(from:)`'s rules: a name is required, the rest may be absent or null; label
     /// and annotation values other than strings are left to the slow path.
-    static func fastDecode(_ c: inout JSONCursor) -> ObjectMeta? {
+    static func fastDecode(_ c: inout JSONCursor, memo: inout KubeObject.DecodeMemo) -> ObjectMeta? {
+        // Room for the labels' and the annotations' pieces, on the stack: two blocks of
+        // 768 bytes (one of 1,536 went to the heap, an allocation per object).
+        withUnsafeTemporaryAllocation(of: StringPairs.ASCIIPieces.Entry.self, capacity: StringPairs.ASCIIPieces.capacity) { l in
+            withUnsafeTemporaryAllocation(of: StringPairs.ASCIIPieces.Entry.self, capacity: StringPairs.ASCIIPieces.capacity) { a in
+                fastDecode(&c, labelSlots: l, annotationSlots: a, memo: &memo)
+            }
+        }
+    }
+
+    private static func fastDecode(_ c: inout JSONCursor, labelSlots: UnsafeMutableBufferPointer<StringPairs.ASCIIPieces.Entry>,
+                                   annotationSlots: UnsafeMutableBufferPointer<StringPairs.ASCIIPieces.Entry>,
+                                   memo: inout KubeObject.DecodeMemo) -> ObjectMeta? {
         var name: Text?, namespace: Text?, resourceVersion: String?
-        var labels = StringPairs(), annotations = StringPairs()
+        // Labels and annotations: read in place (`pieces`) in the plain case, else packed.
+        var labels: StringPairs? = StringPairs(), annotations: StringPairs? = StringPairs()
+        var labelPieces = StringPairs.ASCIIPieces(slots: labelSlots)
+        var annotationPieces = StringPairs.ASCIIPieces(slots: annotationSlots)
         var seen: UInt8 = 0
-        func pairs(_ c: inout JSONCursor) -> StringPairs? {
-            if c.takeNull() { return StringPairs() }
+        /// False when the object is not read; `packed` nil when `pieces` hold the pairs.
+        func pairs(_ c: inout JSONCursor, _ pieces: inout StringPairs.ASCIIPieces, _ packed: inout StringPairs?,
+                   _ prediction: inout StringPairs.ASCIIPieces.Prediction) -> Bool {
+            if c.takeNull() { return true }
             let save = c.at
-            if let plain = StringPairs.fastDecodeASCII(&c) { return plain }
+            if pieces.read(&c, prediction: &prediction) {
+                packed = nil
+                return true
+            }
             c.at = save
             var found: [(key: String, value: String)] = []
             guard c.object({ key, c in
                 guard let v = c.string() else { return false }
                 found.append((key: String(decoding: key, as: UTF8.self), value: v))
                 return true
-            }) else { return nil }
-            return StringPairs(uniquePairs: found)
+            }), let general = StringPairs(uniquePairs: found) else { return false }
+            packed = general
+            return true
         }
         guard c.object({ key, c in
             var bit: UInt8 = 0
@@ -235,12 +256,10 @@ extension ObjectMeta {
                 resourceVersion = v
             case 6 where key.equals("labels"):
                 bit = 8
-                guard let l = pairs(&c) else { return false }
-                labels = l
+                guard pairs(&c, &labelPieces, &labels, &memo.labels) else { return false }
             case 11 where key.equals("annotations"):
                 bit = 16
-                guard let a = pairs(&c) else { return false }
-                annotations = a
+                guard pairs(&c, &annotationPieces, &annotations, &memo.annotations) else { return false }
             default:
                 return c.skipValue()
             }
@@ -250,7 +269,8 @@ extension ObjectMeta {
         }), let name else { return nil }
         return name.withBytes { n in
             (namespace ?? .string("")).withBytes { ns in
-                ObjectMeta(name: n, namespace: ns, resourceVersion: resourceVersion, labels: labels, annotations: annotations)
+                ObjectMeta(name: n, namespace: ns, resourceVersion: resourceVersion, labels: labels, labelPieces: labelPieces,
+                           annotations: annotations, annotationPieces: annotationPieces)
             }
         }
     }
@@ -283,7 +303,7 @@ extension ServiceImport {
     /// `spec` by `init(from:)`'s rules.
     static func fastDecode(_ c: inout JSONCursor, metadata: ObjectMeta, memo: inout KubeObject.DecodeMemo) -> ServiceImport? {
         var type: ServiceType = .clusterSetIP
-        var ips: [IPAddress] = []
+        var ips = IPAddresses()
         var ports: [ServicePort] = []
         var seen: UInt8 = 0
         guard c.object({ key, c in
@@ -320,7 +340,7 @@ extension ServiceImport {
 extension EndpointSlice.Endpoint {
     /// One endpoint by `init(from:)`'s rules.
     static func fastDecode(_ c: inout JSONCursor) -> EndpointSlice.Endpoint? {
-        var addresses: [IPAddress] = []
+        var addresses = IPAddresses()
         var ready: Bool?
         var hostname: String?, podName: String?
         var seen: UInt8 = 0
@@ -424,9 +444,9 @@ extension ServicePort {
 extension IPAddress {
     /// An address list (`ips`, `addresses`) by the decoders' rules: null or absent is
     /// none; a text that is no address is left to the slow path (its message).
-    static func fastDecodeList(_ c: inout JSONCursor) -> [IPAddress]? {
-        if c.takeNull() { return [] }
-        var out: [IPAddress] = []
+    static func fastDecodeList(_ c: inout JSONCursor) -> IPAddresses? {
+        if c.takeNull() { return IPAddresses() }
+        var out = IPAddresses()
         // An IPv4 address is read from its bytes; anything else is made a string first
         // (an escape, an IPv6 address), as `IPAddress(_:)` reads it.
         guard c.array({ c in

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The parts of `metadata` Sextant reads, packed into one byte array.
 ///
 /// The store keeps every object for as long as it exists; an EndpointSlice's name
@@ -32,23 +34,48 @@ public struct ObjectMeta: Decodable, Sendable, Equatable {
     /// in place: no `String` made for either).
     init(name: UnsafeRawBufferPointer, namespace: UnsafeRawBufferPointer, resourceVersion: String?, labels: StringPairs,
          annotations: StringPairs) {
+        let none = StringPairs.ASCIIPieces(slots: UnsafeMutableBufferPointer(start: nil, count: 0))
+        self.init(name: name, namespace: namespace, resourceVersion: resourceVersion,
+                  labels: labels, labelPieces: none, annotations: annotations, annotationPieces: none)
+    }
+
+    /// The same with labels or annotations as the decoder may have them: read in place
+    /// (`pieces`, used when the packed pairs are nil), packed straight into the bytes kept.
+    init(name: UnsafeRawBufferPointer, namespace: UnsafeRawBufferPointer, resourceVersion: String?,
+         labels: StringPairs?, labelPieces: StringPairs.ASCIIPieces,
+         annotations: StringPairs?, annotationPieces: StringPairs.ASCIIPieces) {
         typealias P = StringPairs.Packed
-        var out: [UInt8] = []
-        out.reserveCapacity(P.size(bytes: name) + P.size(bytes: namespace) + 1 + (resourceVersion.map(P.size) ?? 0) + 4
-                            + labels.packedBytes.count + annotations.packedBytes.count)
-        P.append(bytes: name, to: &out)
-        P.append(bytes: namespace, to: &out)
-        if let rv = resourceVersion {
-            out.append(1)
-            P.append(rv, to: &out)
-        } else {
-            out.append(0)
+        let labelCount = if let labels { labels.packedBytes.count } else { labelPieces.packedCount }
+        let annotationCount = if let annotations { annotations.packedBytes.count } else { annotationPieces.packedCount }
+        let nameCommon = P.commonIndex(matching: name), namespaceCommon = P.commonIndex(matching: namespace)
+        func size(_ raw: UnsafeRawBufferPointer, _ common: Int?) -> Int { common == nil ? P.size(uncommon: raw.count) : 2 }
+        let head = size(name, nameCommon) + size(namespace, namespaceCommon)
+        var version = resourceVersion ?? ""
+        bytes = version.withUTF8 { rv in
+            let rv = UnsafeRawBufferPointer(rv)
+            let versionCommon = resourceVersion == nil ? nil : P.commonIndex(matching: rv)
+            let versionSize = resourceVersion == nil ? 0 : size(rv, versionCommon)
+            let total = head + 1 + versionSize + 4 + labelCount + annotationCount
+            // Written in place, its size known: appending checked capacity and uniqueness
+            // at every byte (400,000 objects at start-up).
+            return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+                var w = P.Writer(buffer)
+                w.string(name, common: nameCommon)
+                w.string(namespace, common: namespaceCommon)
+                if resourceVersion != nil {
+                    w.byte(1)
+                    w.string(rv, common: versionCommon)
+                } else {
+                    w.byte(0)
+                }
+                let annotationsAt = w.count + 4 + labelCount
+                for k in 0..<4 { w.byte(UInt8(truncatingIfNeeded: annotationsAt >> (8 * k))) }
+                if let labels { labels.packedBytes.withUnsafeBytes { w.raw($0) } } else { labelPieces.pack(into: &w) }
+                if let annotations { annotations.packedBytes.withUnsafeBytes { w.raw($0) } } else { annotationPieces.pack(into: &w) }
+                precondition(w.count == total, "packed metadata size")
+                count = total
+            }
         }
-        let annotationsAt = out.count + 4 + labels.packedBytes.count
-        for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: annotationsAt >> (8 * k))) }
-        out += labels.packedBytes
-        out += annotations.packedBytes
-        bytes = out
     }
 
     public init(from decoder: Decoder) throws {
@@ -157,17 +184,85 @@ public struct ObjectMeta: Decodable, Sendable, Equatable {
 
         func hasLabel(_ key: StringPairs.PackedKey) -> Bool { StringPairs.valueOffset(in: bytes, labels, key: key) != nil }
 
+        /// Where the values of up to five labels start (nil: absent), found in one pass
+        /// over the labels: classifying a slice asks for five, and a pass each was a
+        /// tenth of applying a first load. Keys that are common strings (Lighthouse's)
+        /// are matched by their index; any other by its text.
+        func labelOffsets(_ keys: [StringPairs.PackedKey]) -> InlineArray<5, Int?> {
+            var found = InlineArray<5, Int?>(repeating: nil)
+            precondition(keys.count <= 5, "at most five labels at once")
+            // The keys' common indexes (0xFF: none), read once.
+            var wanted = InlineArray<5, UInt8>(repeating: 0xFF)
+            var allCommon = true
+            for k in keys.indices {
+                if let c = keys[k].common { wanted[k] = c } else { allCommon = false }
+            }
+            var at = labels.lowerBound
+            while at < labels.upperBound {
+                let keyAt = at
+                StringPairs.Packed.skip(bytes, &at)
+                if bytes[keyAt] == StringPairs.Packed.commonTag {
+                    let c = bytes[keyAt + 1]
+                    for k in 0..<keys.count where wanted[k] == c && found[k] == nil {
+                        found[k] = at
+                        break
+                    }
+                } else if !allCommon {
+                    for k in keys.indices where found[k] == nil && keys[k].common == nil {
+                        var probe = keyAt
+                        if keys[k].matches(bytes, &probe) {
+                            found[k] = at
+                            break
+                        }
+                    }
+                }
+                StringPairs.Packed.skip(bytes, &at)
+            }
+            return found
+        }
+
+        /// The string whose packing starts at `offset` (a label's value).
+        func string(atOffset offset: Int) -> String { string(at: offset) }
+
+        /// Whether the string packed at `offset` is `value`, compared in place.
+        func string(atOffset offset: Int, is value: StringPairs.PackedKey) -> Bool {
+            var at = offset
+            return value.matches(bytes, &at)
+        }
+
+        /// Whether the namespace is the string packed at `offset`, compared in place (a
+        /// string's packing is unique: equal strings are equal bytes).
+        func namespaceIs(stringAt offset: Int) -> Bool {
+            let n = StringPairs.Packed.locate(bytes, namespaceAt).next - namespaceAt
+            guard StringPairs.Packed.locate(bytes, offset).next - offset == n else { return false }
+            return bytes.withUnsafeBytes { b in
+                guard let base = b.baseAddress else { return n == 0 }
+                return memcmp(base + namespaceAt, base + offset, n) == 0
+            }
+        }
+
+        /// Whether the namespace is `text`, compared in place.
+        func namespaceIs(_ text: String) -> Bool {
+            var at = namespaceAt
+            return StringPairs.Packed.equals(bytes, &at, text)
+        }
+
         /// Whether the name ends with `-` and `suffix` (`String.hasSuffix`), compared in
         /// place when both are ASCII (else characters compare as normalized text).
         func nameEnds(withDashAnd suffix: String) -> Bool {
             let l = StringPairs.Packed.locate(bytes, 0)
-            guard l.common == nil, bytes[l.range].allSatisfy({ $0 < 0x80 }), suffix.utf8.allSatisfy({ $0 < 0x80 }) else {
-                return name.hasSuffix("-" + suffix)
+            var suffix = suffix
+            let inPlace: Bool? = l.common != nil ? nil : bytes[l.range].withUnsafeBytes { name in
+                suffix.withUTF8 { tail -> Bool? in
+                    let tail = UnsafeRawBufferPointer(tail)
+                    guard ObjectMeta.isASCII(name), ObjectMeta.isASCII(tail) else { return nil }
+                    guard name.count > tail.count, let n = name.baseAddress else { return false }
+                    let start = name.count - tail.count
+                    return name[start - 1] == UInt8(ascii: "-")
+                        && (tail.isEmpty || tail.baseAddress.map { memcmp(n + start, $0, tail.count) == 0 } == true)
+                }
             }
-            let tail = suffix.utf8
-            guard l.range.count > tail.count else { return false }
-            let start = l.range.upperBound - tail.count
-            return bytes[start - 1] == UInt8(ascii: "-") && bytes[start..<l.range.upperBound].elementsEqual(tail)
+            return inPlace ?? name.hasSuffix("-" + suffix)
         }
 
         private func string(at offset: Int) -> String { StringPairs.Packed.read(bytes, at: offset) }
@@ -175,38 +270,72 @@ public struct ObjectMeta: Decodable, Sendable, Equatable {
 
     var reader: Reader { Reader(self) }
 
-    /// Whether `(namespace, name)` orders before the given pair as `String`s do (the
-    /// order of `ObjectKey`), compared in place when all four are plain ASCII bytes.
-    func precedes(namespace: String, name: String) -> Bool {
-        let n = StringPairs.Packed.locate(bytes, 0)
-        let ns = StringPairs.Packed.locate(bytes, n.next)
-        if n.common == nil, ns.common == nil,
-           let byNamespace = Self.asciiOrder(bytes[ns.range], namespace) {
-            if byNamespace != 0 { return byNamespace < 0 }
-            if let byName = Self.asciiOrder(bytes[n.range], name) { return byName < 0 }
-        }
-        return (self.namespace, self.name) < (namespace, name)
-    }
-
-    /// Byte order of `a` against `b` (-1, 0, 1) when both are ASCII throughout (then it
-    /// is `String` order); nil otherwise. Throughout: `String` compares normalized text,
-    /// and a combining mark after an ASCII letter changes how that letter orders.
-    private static func asciiOrder(_ a: ArraySlice<UInt8>, _ b: String) -> Int? {
-        guard a.allSatisfy({ $0 < 0x80 }), b.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
-        var i = a.startIndex
-        for y in b.utf8 {
-            guard i < a.endIndex else { return -1 }
-            let x = a[i]
-            if x != y { return x < y ? -1 : 1 }
-            i += 1
-        }
-        return i == a.endIndex ? 0 : 1
+    /// Whether every byte is below 0x80.
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var any: UInt8 = 0
+        for b in bytes { any |= b }
+        return any < 0x80
     }
 
     /// Whether the object is `namespace/name`, compared in place.
     public func isNamed(_ name: String, namespace: String) -> Bool {
         var at = 0
         return StringPairs.Packed.equals(bytes, &at, name) && StringPairs.Packed.equals(bytes, &at, namespace)
+    }
+
+    /// Whether both have the same name and namespace: the packed bytes compared (a
+    /// string's packing is unique, so equal strings are equal bytes).
+    func hasSameName(as other: ObjectMeta) -> Bool {
+        let end = StringPairs.Packed.locate(bytes, StringPairs.Packed.locate(bytes, 0).next).next
+        return bytes.withUnsafeBytes { a in
+            other.bytes.withUnsafeBytes { b in
+                guard b.count >= end, let pa = a.baseAddress, let pb = b.baseAddress else { return false }
+                // Equal up to `end`, and `other`'s namespace ends there too.
+                return memcmp(pa, pb, end) == 0
+                    && StringPairs.Packed.locate(other.bytes, StringPairs.Packed.locate(other.bytes, 0).next).next == end
+            }
+        }
+    }
+
+    /// The name's and the namespace's UTF-8 bytes, in place unless one is a common
+    /// string (then through its `String`; the same bytes).
+    @inline(__always) func withNameAndNamespace<R>(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
+        let n = StringPairs.Packed.locate(bytes, 0)
+        let ns = StringPairs.Packed.locate(bytes, n.next)
+        if n.common == nil, ns.common == nil {
+            return bytes.withUnsafeBytes { b in
+                body(UnsafeRawBufferPointer(rebasing: b[n.range]), UnsafeRawBufferPointer(rebasing: b[ns.range]))
+            }
+        }
+        var name = self.name, namespace = self.namespace
+        return name.withUTF8 { x in namespace.withUTF8 { y in body(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) } }
+    }
+
+    /// Whether `(namespace, name)` orders before `other`'s as `String`s do, compared in
+    /// place when all four are ASCII throughout (then byte order is `String` order;
+    /// otherwise `String` compares normalized text, and a combining mark after an ASCII
+    /// letter changes how that letter orders).
+    func precedes(_ other: ObjectMeta) -> Bool {
+        let ascii: Bool? = withNameAndNamespace { name, namespace in
+            other.withNameAndNamespace { otherName, otherNamespace in
+                guard Self.isASCII(name), Self.isASCII(namespace), Self.isASCII(otherName), Self.isASCII(otherNamespace) else {
+                    return nil
+                }
+                let byNamespace = Self.byteOrder(namespace, otherNamespace)
+                return byNamespace != 0 ? byNamespace < 0 : Self.byteOrder(name, otherName) < 0
+            }
+        }
+        return ascii ?? ((namespace, name) < (other.namespace, other.name))
+    }
+
+    /// -1, 0 or 1 as `a` orders before, with or after `b`, byte by byte (a prefix first).
+    static func byteOrder(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let m = Swift.min(a.count, b.count)
+        if m > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+            let r = memcmp(pa, pb, m)
+            if r != 0 { return r < 0 ? -1 : 1 }
+        }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 }
 

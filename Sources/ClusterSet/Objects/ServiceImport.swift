@@ -38,6 +38,11 @@ public struct ServiceImport: Decodable, Sendable, Equatable {
         fields = Boxed(Fields(metadata: metadata, type: type, ips: IPAddresses(ips), ports: ports))
     }
 
+    /// The decoder's: the addresses as read, no array made for one.
+    init(metadata: ObjectMeta, type: ServiceType, ips: IPAddresses, ports: [ServicePort]) {
+        fields = Boxed(Fields(metadata: metadata, type: type, ips: ips, ports: ports))
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let metadata = try c.decode(ObjectMeta.self, forKey: .metadata)

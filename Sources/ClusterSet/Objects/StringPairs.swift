@@ -1,4 +1,5 @@
 import AnswerTable
+import FastJSON
 
 /// Labels or annotations: a handful of key/value pairs packed into one byte array.
 ///
@@ -144,31 +145,30 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
     public static func == (a: StringPairs, b: StringPairs) -> Bool { a.bytes == b.bytes }
 
     /// The label keys and values on every Lighthouse object: one byte each.
-    static let common: [String] = [
-        "endpointslice.kubernetes.io/managed-by",
-        "lighthouse-agent.submariner.io",
-        "multicluster.kubernetes.io/service-name",
-        "multicluster.kubernetes.io/source-cluster",
-        "lighthouse.submariner.io/sourceNamespace",
-        "lighthouse.submariner.io/sourceCluster",
-        "lighthouse.submariner.io/is-headless",
-        "lighthouse.submariner.io/publish-not-ready-addresses",
-        "kubernetes.io/service-name",
-        "submariner-io/clusterID",
-        "submariner-io/originatingNamespace",
-        "app.kubernetes.io/managed-by",
-        "true",
-        "false",
-    ]
+    static let common: [String] = (0..<commonCount).map { String(describing: commonText($0)) }
 
-    /// A bit per length (in UTF-8 bytes) of the common strings, all shorter than 64.
-    static let commonLengths: UInt64 = common.reduce(0) { mask, s in
-        precondition(s.utf8.count < 64, "a common string of 64 bytes or more")
-        return mask | 1 << UInt64(s.utf8.count)
+    static let commonCount = 14
+
+    /// Common string `i` (below `commonCount`): the one list of them. A `StaticString`,
+    /// so that the decoder compares input with it in place.
+    static func commonText(_ i: Int) -> StaticString {
+        switch i {
+        case 0: return "endpointslice.kubernetes.io/managed-by"
+        case 1: return "lighthouse-agent.submariner.io"
+        case 2: return "multicluster.kubernetes.io/service-name"
+        case 3: return "multicluster.kubernetes.io/source-cluster"
+        case 4: return "lighthouse.submariner.io/sourceNamespace"
+        case 5: return "lighthouse.submariner.io/sourceCluster"
+        case 6: return "lighthouse.submariner.io/is-headless"
+        case 7: return "lighthouse.submariner.io/publish-not-ready-addresses"
+        case 8: return "kubernetes.io/service-name"
+        case 9: return "submariner-io/clusterID"
+        case 10: return "submariner-io/originatingNamespace"
+        case 11: return "app.kubernetes.io/managed-by"
+        case 12: return "true"
+        default: return "false"
+        }
     }
-
-    /// The common strings' UTF-8 bytes, for `Packed.commonIndex(matching:)`.
-    static let commonBytes: [[UInt8]] = common.map { Array($0.utf8) }
 
     /// One string in `bytes`: `0xFF, i` for `common[i]`; `0xFE` and a four-byte
     /// little-endian length before a string of 254 bytes or more; else a one-byte length.
@@ -182,16 +182,32 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
             return s.withUTF8 { commonIndex(matching: UnsafeRawBufferPointer($0)) }
         }
 
-        /// The index of the common string whose UTF-8 bytes are `raw`, if one is. Only
-        /// strings of a common string's length are compared (most are not).
+        /// The index of the common string whose UTF-8 bytes are `raw`, if one is: the
+        /// length picks the candidate (one, or two of 38 bytes), compared in place. The
+        /// decoder asks for every label key and value (4 million at start-up with 100,000
+        /// services): a table of the strings' bytes cost a lazy-global check and a retain
+        /// of each candidate's array per question. The lengths are `commonText`'s
+        /// (`StringPairsTests` holds them to each other).
         static func commonIndex(matching raw: UnsafeRawBufferPointer) -> Int? {
-            let n = raw.count
-            guard n < 64, commonLengths & (1 << UInt64(n)) != 0, let base = raw.baseAddress else { return nil }
-            return commonBytes.withUnsafeBufferPointer { bytes in
-                for i in bytes.indices where bytes[i].count == n {
-                    if bytes[i].withUnsafeBytes({ $0.baseAddress.map { memEqual($0, base, n) } }) == true { return i }
-                }
-                return nil
+            guard let base = raw.baseAddress else { return nil }
+            func hit(_ i: Int) -> Int? {
+                bytesEqual(base, UnsafeRawPointer(commonText(i).utf8Start), raw.count) ? i : nil
+            }
+            switch raw.count {
+            case 38: return hit(0) ?? hit(5)
+            case 30: return hit(1)
+            case 39: return hit(2)
+            case 41: return hit(3)
+            case 40: return hit(4)
+            case 36: return hit(6)
+            case 52: return hit(7)
+            case 26: return hit(8)
+            case 23: return hit(9)
+            case 34: return hit(10)
+            case 28: return hit(11)
+            case 4: return hit(12)
+            case 5: return hit(13)
+            default: return nil
             }
         }
 
@@ -203,6 +219,48 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
                 out.append(UInt8(i))
                 return
             }
+            appendUncommon(bytes: raw, to: &out)
+        }
+
+        /// Writes packed strings into a buffer sized for them beforehand.
+        struct Writer {
+            private let buffer: UnsafeMutableBufferPointer<UInt8>
+            private(set) var count = 0
+
+            init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+            mutating func byte(_ b: UInt8) {
+                buffer[count] = b
+                count += 1
+            }
+
+            mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+                guard let p = bytes.baseAddress, bytes.count > 0, let base = buffer.baseAddress else { return }
+                precondition(count + bytes.count <= buffer.count, "packed bytes beyond their size")
+                UnsafeMutableRawPointer(base + count).copyMemory(from: p, byteCount: bytes.count)
+                count += bytes.count
+            }
+
+            /// A string as `append(bytes:to:)` packs it, its common index found already.
+            mutating func string(_ bytes: UnsafeRawBufferPointer, common: Int?) {
+                if let c = common {
+                    byte(commonTag)
+                    byte(UInt8(c))
+                    return
+                }
+                let n = bytes.count
+                if n < Int(longTag) {
+                    byte(UInt8(n))
+                } else {
+                    byte(longTag)
+                    for k in 0..<4 { byte(UInt8(truncatingIfNeeded: n >> (8 * k))) }
+                }
+                raw(bytes)
+            }
+        }
+
+        /// A string that is no common string: its length, then its bytes.
+        static func appendUncommon(bytes raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
             let n = raw.count
             if n < Int(longTag) {
                 out.append(UInt8(n))
@@ -220,10 +278,11 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
         /// The packed size of a string given as its UTF-8 bytes.
         static func size(bytes raw: UnsafeRawBufferPointer) -> Int {
-            if commonIndex(matching: raw) != nil { return 2 }
-            let n = raw.count
-            return n < Int(longTag) ? 1 + n : 5 + n
+            commonIndex(matching: raw) != nil ? 2 : size(uncommon: raw.count)
         }
+
+        /// The packed size of a string of `n` bytes that is no common string.
+        static func size(uncommon n: Int) -> Int { n < Int(longTag) ? 1 + n : 5 + n }
 
         static func append(_ s: String, to out: inout [UInt8]) {
             var s = s
