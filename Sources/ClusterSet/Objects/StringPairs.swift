@@ -187,7 +187,7 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
         /// decoder asks for every label key and value (4 million at start-up with 100,000
         /// services): a table of the strings' bytes cost a lazy-global check and a retain
         /// of each candidate's array per question. The lengths are `commonText`'s
-        /// (`StringPairsTests` holds them to each other).
+        /// (`StartupPathTests.commonStringsAreFoundByLengthAndBytes` holds them to it).
         static func commonIndex(matching raw: UnsafeRawBufferPointer) -> Int? {
             guard let base = raw.baseAddress else { return nil }
             func hit(_ i: Int) -> Int? {
