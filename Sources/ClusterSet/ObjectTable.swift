@@ -99,61 +99,50 @@ struct ObjectTable {
     /// The home slot of the entry a (non-empty) slot holds.
     private static func home(_ word: UInt64, mask: Int) -> Int { Int(word >> 32) & mask }
 
-    /// The slot holding `key`'s entry, or the empty slot where it would go; and the key's
-    /// hash (for `insert(_:at:)`).
-    private func probe(_ key: ObjectKey, hash: UInt32? = nil) -> (slot: Int, entry: Index?, hash: UInt32) {
+    /// The slot holding the entry whose object `isKey` accepts (objects of a key with
+    /// hash `hash`), or the empty slot where it would go.
+    private func probe(hash: UInt32, _ isKey: (KubeObject) -> Bool) -> (slot: Int, entry: Index?) {
         let mask = slots.count - 1
-        let hash = hash ?? Self.hash(key)
-        var i = Int(hash) & mask
-        while true {
-            let s = slots[i]
-            if s == 0 { return (i, nil, hash) }
-            let index = Index(truncatingIfNeeded: s) - 1
-            if UInt32(truncatingIfNeeded: s >> 32) == hash, let e = entries[Int(index)], Self.matches(e.object, key) {
-                return (i, index, hash)
-            }
-            i = (i + 1) & mask
-        }
-    }
-
-    /// `probe(_:hash:)` for an object's key, the key's parts compared in place.
-    private func probe(object: KubeObject, hash: UInt32) -> (slot: Int, entry: Index?) {
-        let mask = slots.count - 1
-        let (kind, meta) = object.kindAndMetadata
         var i = Int(hash) & mask
         while true {
             let s = slots[i]
             if s == 0 { return (i, nil) }
             let index = Index(truncatingIfNeeded: s) - 1
-            if UInt32(truncatingIfNeeded: s >> 32) == hash, let e = entries[Int(index)] {
-                let other = e.object.kindAndMetadata
-                if other.kind == kind, other.metadata.hasSameName(as: meta) { return (i, index) }
-            }
+            if UInt32(truncatingIfNeeded: s >> 32) == hash, let e = entries[Int(index)], isKey(e.object) { return (i, index) }
             i = (i + 1) & mask
         }
     }
 
-    private static func matches(_ o: KubeObject, _ key: ObjectKey) -> Bool {
-        switch o {
-        case .serviceImport(let x): return key.kind == .serviceImport && x.metadata.isNamed(key.name, namespace: key.namespace)
-        case .endpointSlice(let x): return key.kind == .endpointSlice && x.metadata.isNamed(key.name, namespace: key.namespace)
-        case .gateway(let x): return key.kind == .gateway && x.metadata.isNamed(key.name, namespace: key.namespace)
+    /// `probe` for a key given as its strings.
+    private func probe(_ key: ObjectKey, hash: UInt32) -> (slot: Int, entry: Index?) {
+        probe(hash: hash) { o in
+            let (kind, meta) = o.kindAndMetadata
+            return kind == key.kind && meta.isNamed(key.name, namespace: key.namespace)
+        }
+    }
+
+    /// `probe` for an object's key, its parts compared in place.
+    private func probe(object: KubeObject, hash: UInt32) -> (slot: Int, entry: Index?) {
+        let (kind, meta) = object.kindAndMetadata
+        return probe(hash: hash) { o in
+            let other = o.kindAndMetadata
+            return other.kind == kind && other.metadata.hasSameName(as: meta)
         }
     }
 
     func find(_ key: ObjectKey) -> Index? {
         guard count > 0 else { return nil }
-        return probe(key).entry
+        return probe(key, hash: Self.hash(key)).entry
     }
 
-    /// Where `key`'s entry is, or the empty slot `insert(_:at:)` fills: one probe (and
-    /// one key made and hashed) for an upsert, not one to find and one to insert. The
-    /// index grows first when one more entry would need it.
-    /// `hash`, when given, is `Self.hash(key)` made earlier.
-    mutating func locate(_ key: ObjectKey, hash: UInt32? = nil) -> Location {
+    /// Where `key`'s entry is, or the empty slot `insert(_:at:)` fills: one probe for an
+    /// upsert, not one to find and one to insert. The index grows first when one more
+    /// entry would need it.
+    mutating func locate(_ key: ObjectKey) -> Location {
         if (count + 1) * 2 > slots.count { grow() }
+        let hash = Self.hash(key)
         let p = probe(key, hash: hash)
-        return Location(slot: p.slot, entry: p.entry, hash: p.hash)
+        return Location(slot: p.slot, entry: p.entry, hash: hash)
     }
 
     /// `locate` for an object's key; `hash` is `Self.hash(of: object)`.

@@ -33,8 +33,8 @@ struct ServiceResolver {
 
     struct EndpointRecord {
         var host: String
-        var v4: [IPAddress] = []
-        var v6: [IPAddress] = []
+        var v4 = IPAddresses()
+        var v6 = IPAddresses()
         var ports: [ServicePort] = []
     }
 
@@ -144,14 +144,6 @@ struct ServiceResolver {
 
     /// Appends an address to the list of its family unless it is there already.
     static func addOnce(_ ip: IPAddress, v4: inout IPAddresses, v6: inout IPAddresses) {
-        if ip.isIPv6 {
-            if !v6.contains(ip) { v6.append(ip) }
-        } else if !v4.contains(ip) {
-            v4.append(ip)
-        }
-    }
-
-    static func addOnce(_ ip: IPAddress, v4: inout [IPAddress], v6: inout [IPAddress]) {
         if ip.isIPv6 {
             if !v6.contains(ip) { v6.append(ip) }
         } else if !v4.contains(ip) {
@@ -456,7 +448,7 @@ struct ServiceResolver {
                 guard let cn, let host = w.name(e.host, under: cn) else { names.append(nil); continue }
                 names.append(host)
                 let i = hostIndex[host] ?? { hosts.append((host, [])); hostIndex[host] = hosts.count - 1; return hosts.count - 1 }()
-                for ip in e.v4 + e.v6 where !hosts[i].ips.contains(ip) { hosts[i].ips.append(ip) }
+                for ip in Array(e.v4) + e.v6 where !hosts[i].ips.contains(ip) { hosts[i].ips.append(ip) }
             }
             hostNames.append(names)
         }

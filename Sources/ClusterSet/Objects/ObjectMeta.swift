@@ -1,3 +1,4 @@
+import FastJSON
 import Glibc
 
 /// The parts of `metadata` Sextant reads, packed into one byte array.
@@ -286,15 +287,19 @@ public struct ObjectMeta: Decodable, Sendable, Equatable {
     /// Whether both have the same name and namespace: the packed bytes compared (a
     /// string's packing is unique, so equal strings are equal bytes).
     func hasSameName(as other: ObjectMeta) -> Bool {
-        let end = StringPairs.Packed.locate(bytes, StringPairs.Packed.locate(bytes, 0).next).next
+        let end = nameAndNamespaceEnd
+        guard other.nameAndNamespaceEnd == end else { return false }
         return bytes.withUnsafeBytes { a in
             other.bytes.withUnsafeBytes { b in
-                guard b.count >= end, let pa = a.baseAddress, let pb = b.baseAddress else { return false }
-                // Equal up to `end`, and `other`'s namespace ends there too.
+                guard let pa = a.baseAddress, let pb = b.baseAddress else { return false }
                 return memcmp(pa, pb, end) == 0
-                    && StringPairs.Packed.locate(other.bytes, StringPairs.Packed.locate(other.bytes, 0).next).next == end
             }
         }
+    }
+
+    /// Where the packed name and namespace end (the metadata's first two strings).
+    private var nameAndNamespaceEnd: Int {
+        StringPairs.Packed.locate(bytes, StringPairs.Packed.locate(bytes, 0).next).next
     }
 
     /// The name's and the namespace's UTF-8 bytes, in place unless one is a common
@@ -321,21 +326,11 @@ public struct ObjectMeta: Decodable, Sendable, Equatable {
                 guard Self.isASCII(name), Self.isASCII(namespace), Self.isASCII(otherName), Self.isASCII(otherNamespace) else {
                     return nil
                 }
-                let byNamespace = Self.byteOrder(namespace, otherNamespace)
-                return byNamespace != 0 ? byNamespace < 0 : Self.byteOrder(name, otherName) < 0
+                let byNamespace = bytesOrder(namespace, otherNamespace)
+                return byNamespace != 0 ? byNamespace < 0 : bytesOrder(name, otherName) < 0
             }
         }
         return ascii ?? ((namespace, name) < (other.namespace, other.name))
-    }
-
-    /// -1, 0 or 1 as `a` orders before, with or after `b`, byte by byte (a prefix first).
-    static func byteOrder(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-        let m = Swift.min(a.count, b.count)
-        if m > 0, let pa = a.baseAddress, let pb = b.baseAddress {
-            let r = memcmp(pa, pb, m)
-            if r != 0 { return r < 0 ? -1 : 1 }
-        }
-        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 }
 

@@ -1,5 +1,4 @@
 import FastJSON
-import Glibc
 
 extension StringPairs {
     /// Labels or annotations read in place from the JSON bytes, sorted, not packed yet:
@@ -81,24 +80,16 @@ extension StringPairs {
                 size += slots[k].common == Self.noCommon ? Packed.size(uncommon: slots[k].bytes.count) : 2
             }
             for k in (2 * n)..<Self.capacity { prediction.common[k] = Self.noCommon }
-            // Byte order (ASCII): a shorter key before the longer one it begins.
-            func order(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int32 {
-                let m = Swift.min(a.count, b.count)
-                if m > 0, let pa = a.baseAddress, let pb = b.baseAddress {
-                    let r = memcmp(pa, pb, m)
-                    if r != 0 { return r }
-                }
-                return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
-            }
+            // Sorted by key in byte order (ASCII: `String`'s order), by insertion.
             var i = 1
             while i < n {
                 var j = i
-                while j > 0, order(slots[2 * j].bytes, slots[2 * j - 2].bytes) < 0 {
+                while j > 0, bytesOrder(slots[2 * j].bytes, slots[2 * j - 2].bytes) < 0 {
                     slots.swapAt(2 * j, 2 * j - 2)
                     slots.swapAt(2 * j + 1, 2 * j - 1)
                     j -= 1
                 }
-                if j > 0, order(slots[2 * j].bytes, slots[2 * j - 2].bytes) == 0 { return false }
+                if j > 0, bytesOrder(slots[2 * j].bytes, slots[2 * j - 2].bytes) == 0 { return false }
                 i += 1
             }
             count = n

@@ -89,13 +89,16 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     private init(sortedPairs pairs: [Element]) {
-        var out: [UInt8] = []
-        out.reserveCapacity(pairs.reduce(0) { $0 + Packed.size($1.key) + Packed.size($1.value) })
-        for p in pairs {
-            Packed.append(p.key, to: &out)
-            Packed.append(p.value, to: &out)
+        let total = pairs.reduce(0) { $0 + Packed.size($1.key) + Packed.size($1.value) }
+        bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            var w = Packed.Writer(buffer)
+            for p in pairs {
+                w.string(p.key)
+                w.string(p.value)
+            }
+            precondition(w.count == total, "packed pairs size")
+            count = total
         }
-        bytes = out
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {
@@ -211,18 +214,8 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
             }
         }
 
-        /// Appends a string given as its UTF-8 bytes (the fast decoder's, without a
-        /// `String`; `append(_:to:)` for a `String`).
-        static func append(bytes raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-            if let i = commonIndex(matching: raw) {
-                out.append(commonTag)
-                out.append(UInt8(i))
-                return
-            }
-            appendUncommon(bytes: raw, to: &out)
-        }
-
-        /// Writes packed strings into a buffer sized for them beforehand.
+        /// Writes packed strings into a buffer sized for them beforehand (`size`): the one
+        /// writer of the packing.
         struct Writer {
             private let buffer: UnsafeMutableBufferPointer<UInt8>
             private(set) var count = 0
@@ -241,7 +234,7 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
                 count += bytes.count
             }
 
-            /// A string as `append(bytes:to:)` packs it, its common index found already.
+            /// A string, its common index found already (`commonIndex(matching:)`).
             mutating func string(_ bytes: UnsafeRawBufferPointer, common: Int?) {
                 if let c = common {
                     byte(commonTag)
@@ -257,18 +250,14 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
                 }
                 raw(bytes)
             }
-        }
 
-        /// A string that is no common string: its length, then its bytes.
-        static func appendUncommon(bytes raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-            let n = raw.count
-            if n < Int(longTag) {
-                out.append(UInt8(n))
-            } else {
-                out.append(longTag)
-                for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: n >> (8 * k))) }
+            mutating func string(_ s: String) {
+                var s = s
+                s.withUTF8 { u in
+                    let raw = UnsafeRawBufferPointer(u)
+                    string(raw, common: commonIndex(matching: raw))
+                }
             }
-            out.append(contentsOf: raw)
         }
 
         static func size(_ s: String) -> Int {
@@ -283,11 +272,6 @@ public struct StringPairs: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
         /// The packed size of a string of `n` bytes that is no common string.
         static func size(uncommon n: Int) -> Int { n < Int(longTag) ? 1 + n : 5 + n }
-
-        static func append(_ s: String, to out: inout [UInt8]) {
-            var s = s
-            s.withUTF8 { append(bytes: UnsafeRawBufferPointer($0), to: &out) }
-        }
 
         /// The bytes of the string at `at` (a range of `bytes`, or a common string's
         /// index), and where the next string starts.
